@@ -1,0 +1,50 @@
+"""PostgreSQL storage: migrations, the event store, projections and API keys.
+
+Knows nothing of gRPC or HTTP.
+"""
+
+from storage._errors import (
+    DuplicateRequestRaceError,
+    StorageError,
+    StorageTimeoutError,
+    TransientStorageError,
+    WrongExpectedVersionError,
+)
+from storage._event_store import ANY_VERSION, NO_STREAM, STREAM_EXISTS, AppendResult, EventStore
+from storage._keys import KeyRecord, KeyStore
+from storage._migrations import MigrationError, load_migrations, migrate
+from storage._pages import Page, PageQuery
+from storage._read_models import (
+    CursorNotFoundError,
+    ReadModels,
+    VersionedAssistant,
+    VersionedMessage,
+    VersionedThread,
+)
+from storage._storage import Storage
+
+__all__ = [
+    "ANY_VERSION",
+    "NO_STREAM",
+    "STREAM_EXISTS",
+    "AppendResult",
+    "CursorNotFoundError",
+    "DuplicateRequestRaceError",
+    "EventStore",
+    "KeyRecord",
+    "KeyStore",
+    "MigrationError",
+    "Page",
+    "PageQuery",
+    "ReadModels",
+    "Storage",
+    "StorageError",
+    "StorageTimeoutError",
+    "TransientStorageError",
+    "VersionedAssistant",
+    "VersionedMessage",
+    "VersionedThread",
+    "WrongExpectedVersionError",
+    "load_migrations",
+    "migrate",
+]

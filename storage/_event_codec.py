@@ -1,0 +1,47 @@
+"""Event payloads to rows and rows to typed Event envelopes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from google.protobuf import json_format
+from google.protobuf.message import Message
+
+from assistants.v1 import events_pb2
+
+_PAYLOAD = events_pb2.Event.DESCRIPTOR.oneofs_by_name["payload"]
+# "AssistantCreated" -> "assistant_created": the stored type is the payload message name.
+FIELD_BY_TYPE: dict[str, str] = {field.message_type.name: field.name for field in _PAYLOAD.fields}
+
+
+def to_json(message: Message) -> dict[str, Any]:
+    """Proto3 JSON with the proto (= OpenAI) field names, as stored in jsonb."""
+    result: dict[str, Any] = json_format.MessageToDict(message, preserving_proto_field_name=True)
+    return result
+
+
+def encode_payload(payload: Message) -> tuple[str, dict[str, Any]]:
+    """Returns the stored type and data of an events.proto payload message."""
+    name = payload.DESCRIPTOR.name
+    if name not in FIELD_BY_TYPE:
+        raise TypeError(f"{name} is not an event payload of events.proto")
+    return name, to_json(payload)
+
+
+def decode_event(row: Mapping[str, Any]) -> events_pb2.Event:
+    """Builds the typed envelope of one events row."""
+    event = events_pb2.Event(
+        event_id=str(row["event_id"]),
+        stream_id=row["stream_id"],
+        stream_version=row["version"],
+        position=row["position"],
+        type=row["type"],
+        schema_version=row["schema_version"],
+    )
+    event.time.FromDatetime(row["recorded_at"])
+    json_format.ParseDict(row["metadata"], event.metadata, ignore_unknown_fields=True)
+    field = FIELD_BY_TYPE.get(row["type"])
+    if field is not None:
+        json_format.ParseDict(row["data"], getattr(event, field), ignore_unknown_fields=True)
+    return event

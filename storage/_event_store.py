@@ -1,0 +1,138 @@
+"""The append-only event log: append with an expected version, read a stream, read the log."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import asyncpg
+from google.protobuf.message import Message
+
+from assistants.v1 import events_pb2
+from storage._errors import DuplicateRequestRaceError, translate_errors
+from storage._event_codec import decode_event, encode_payload, to_json
+
+# Expected versions. A value >= 1 is the exact version the stream must be at.
+NO_STREAM = 0
+ANY_VERSION = -1
+STREAM_EXISTS = -2
+
+_SELECT = """
+    SELECT position, stream_id, version, event_id, type, schema_version, data, metadata,
+           recorded_at
+      FROM events
+"""
+
+
+@dataclass(frozen=True)
+class AppendResult:
+    """Where an append landed. A duplicate is a retried request id: nothing was appended, and
+    the versions are those of the first append (first_position is then None)."""
+
+    duplicate: bool
+    first_version: int
+    last_version: int
+    first_position: int | None
+
+
+class EventStore:
+    """Appends events to streams and reads them back, in stream or global order."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def append(
+        self,
+        stream_id: str,
+        kind: str,
+        payloads: Sequence[Message],
+        *,
+        expected_version: int,
+        metadata: events_pb2.EventMetadata,
+    ) -> AppendResult:
+        """Appends payloads to a stream in one round trip, and their projections with them.
+
+        Raises WrongExpectedVersionError when the stream is not at expected_version.
+        """
+        types, data = zip(*(encode_payload(p) for p in payloads), strict=True)
+        args = (
+            metadata.project_id,
+            stream_id,
+            kind,
+            expected_version,
+            [uuid.uuid4() for _ in payloads],
+            list(types),
+            list(data),
+            to_json(metadata),
+            metadata.request_id or None,
+        )
+        for attempt in range(2):
+            try:
+                with translate_errors(stream_id, expected_version):
+                    row = await self._pool.fetchrow(
+                        "SELECT * FROM append_events($1, $2, $3, $4, $5, $6, $7, $8, $9)", *args
+                    )
+                break
+            except DuplicateRequestRaceError:
+                if attempt:
+                    raise
+        assert row is not None
+        return AppendResult(
+            duplicate=row["duplicate"],
+            first_version=row["first_version"],
+            last_version=row["last_version"],
+            first_position=row["first_position"],
+        )
+
+    async def read_stream(
+        self,
+        project_id: str,
+        stream_id: str,
+        *,
+        from_version: int = 1,
+        to_version: int | None = None,
+        limit: int = 1000,
+    ) -> list[events_pb2.Event]:
+        """Events of one stream of the project, from from_version up, in version order."""
+        rows = await self._pool.fetch(
+            _SELECT
+            + """
+             WHERE stream_id = $1 AND project_id = $2 AND version >= $3
+               AND ($4::bigint IS NULL OR version <= $4)
+             ORDER BY version
+             LIMIT $5
+            """,
+            stream_id,
+            project_id,
+            from_version,
+            to_version,
+            limit,
+        )
+        return [decode_event(row) for row in rows]
+
+    async def read_all(
+        self, *, project_id: str | None = None, after_position: int = 0, limit: int = 1000
+    ) -> list[events_pb2.Event]:
+        """Events after a global position, in position order; one project's, or every one."""
+        rows = await self._pool.fetch(
+            _SELECT
+            + """
+             WHERE position > $1 AND ($2::text IS NULL OR project_id = $2)
+             ORDER BY position
+             LIMIT $3
+            """,
+            after_position,
+            project_id,
+            limit,
+        )
+        return [decode_event(row) for row in rows]
+
+    async def stream_version(self, project_id: str, stream_id: str) -> int:
+        """The stream's current version; 0 when it does not exist."""
+        version = await self._pool.fetchval(
+            "SELECT version FROM streams WHERE stream_id = $1 AND project_id = $2",
+            stream_id,
+            project_id,
+        )
+        return int(version or 0)

@@ -1,0 +1,45 @@
+"""The opened database: a pool, the embedded server if any, and the stores built on them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from storage._database import create_pool
+from storage._embedded import start_embedded
+from storage._event_store import EventStore
+from storage._keys import KeyStore
+from storage._migrations import Migration, migrate
+from storage._read_models import ReadModels
+
+
+class Storage:
+    """Everything the service needs from PostgreSQL. Close it when done."""
+
+    def __init__(self, pool: asyncpg.Pool, url: str, embedded: Any = None) -> None:
+        self.pool = pool
+        self.url = url
+        self.events = EventStore(pool)
+        self.reads = ReadModels(pool)
+        self.keys = KeyStore(pool)
+        self._embedded = embedded
+
+    @classmethod
+    async def open(
+        cls, url: str | None, data_dir: Path, *, min_size: int = 2, max_size: int = 10
+    ) -> Storage:
+        """Connects to url, or to the embedded server under data_dir when url is None."""
+        embedded = None
+        if url is None:
+            url, embedded = start_embedded(data_dir)
+        pool = await create_pool(url, min_size=min_size, max_size=max_size)
+        return cls(pool, url, embedded)
+
+    async def migrate(self) -> list[Migration]:
+        async with self.pool.acquire() as conn:
+            return await migrate(conn)
+
+    async def close(self) -> None:
+        await self.pool.close()

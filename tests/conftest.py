@@ -1,0 +1,67 @@
+"""Shared fixtures: a real PostgreSQL database for the session, and the storage on it.
+
+The database is the embedded PostgreSQL (pgserver) unless ASSISTANTS_TEST_DATABASE_URL names
+a server. Either way the session works in a database of its own, created here and dropped at
+the end, so runs never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from storage import Storage
+from storage._embedded import start_embedded
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of a PostgreSQL server to create test databases on."""
+    url = os.environ.get("ASSISTANTS_TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    url, server = start_embedded(tmp_path_factory.mktemp("pg"))
+    yield url
+    server.cleanup()
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server URL, pointing at database `name`."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@pytest.fixture(scope="session")
+async def database_url(server_url: str) -> AsyncIterator[str]:
+    """A fresh, migrated database for this test session."""
+    name = f"assistants_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(server_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = with_database(server_url, name)
+    storage = await Storage.open(url, Path("."))
+    await storage.migrate()
+    await storage.close()
+    yield url
+    admin = await asyncpg.connect(server_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def storage(database_url: str) -> AsyncIterator[Storage]:
+    s = await Storage.open(database_url, Path("."), min_size=2, max_size=20)
+    yield s
+    await s.close()
