@@ -1,10 +1,10 @@
 """Storage errors, mapped from SQLSTATE codes in one table.
 
-    StorageError
-     ├── WrongExpectedVersionError   the stream moved on since it was read (AE409)
-     ├── DuplicateRequestRaceError   a twin request with the same id committed first (23505)
-     ├── TransientStorageError       serialization failure or deadlock: retry (40001, 40P01)
-     └── StorageTimeoutError         the statement was cancelled (57014)
+StorageError
+ ├── WrongExpectedVersionError   the stream moved on since it was read (AE409)
+ ├── DuplicateRequestRaceError   a twin request with the same id committed first (23505)
+ ├── TransientStorageError       serialization failure or deadlock: retry (40001, 40P01)
+ └── StorageTimeoutError         the statement was cancelled (57014)
 """
 
 from __future__ import annotations

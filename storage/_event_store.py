@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import asyncpg
+from assistants.v1 import events_pb2
 from google.protobuf.message import Message
 
-from assistants.v1 import events_pb2
 from storage._errors import DuplicateRequestRaceError, translate_errors
 from storage._event_codec import decode_event, encode_payload, to_json
 
@@ -31,6 +31,7 @@ class AppendResult:
     the versions are those of the first append (first_position is then None)."""
 
     duplicate: bool
+    stream_id: str
     first_version: int
     last_version: int
     first_position: int | None
@@ -50,9 +51,12 @@ class EventStore:
         *,
         expected_version: int,
         metadata: events_pb2.EventMetadata,
+        idempotency_key: str | None = None,
     ) -> AppendResult:
         """Appends payloads to a stream in one round trip, and their projections with them.
 
+        A second append under the same idempotency_key (a client's request id) appends nothing
+        and returns the first append's stream and versions, with duplicate set.
         Raises WrongExpectedVersionError when the stream is not at expected_version.
         """
         types, data = zip(*(encode_payload(p) for p in payloads), strict=True)
@@ -65,7 +69,7 @@ class EventStore:
             list(types),
             list(data),
             to_json(metadata),
-            metadata.request_id or None,
+            idempotency_key,
         )
         for attempt in range(2):
             try:
@@ -80,10 +84,23 @@ class EventStore:
         assert row is not None
         return AppendResult(
             duplicate=row["duplicate"],
+            stream_id=row["stream_id"],
             first_version=row["first_version"],
             last_version=row["last_version"],
             first_position=row["first_position"],
         )
+
+    async def find_request(self, project_id: str, idempotency_key: str) -> AppendResult | None:
+        """Where the append made under this idempotency key landed, if there was one."""
+        row = await self._pool.fetchrow(
+            "SELECT stream_id, first_version, last_version FROM requests"
+            " WHERE project_id = $1 AND request_id = $2",
+            project_id,
+            idempotency_key,
+        )
+        if row is None:
+            return None
+        return AppendResult(True, row["stream_id"], row["first_version"], row["last_version"], None)
 
     async def read_stream(
         self,

@@ -70,7 +70,8 @@ async def migrate(conn: asyncpg.Connection) -> list[Migration]:
             if recorded is not None:
                 if recorded != migration.checksum:
                     raise MigrationError(
-                        f"migration {migration.version}_{migration.name} changed after it was applied"
+                        f"migration {migration.version}_{migration.name} changed after it was"
+                        " applied"
                     )
                 continue
             async with conn.transaction():

@@ -54,10 +54,14 @@ def keyset(
     params: list[object] = []
     if after_key is not None:
         params.append(after_key)
-        conditions.append(f"{key} {'>' if query.ascending else '<'} ${first_param + len(params) - 1}")
+        conditions.append(
+            f"{key} {'>' if query.ascending else '<'} ${first_param + len(params) - 1}"
+        )
     if before_key is not None:
         params.append(before_key)
-        conditions.append(f"{key} {'<' if query.ascending else '>'} ${first_param + len(params) - 1}")
+        conditions.append(
+            f"{key} {'<' if query.ascending else '>'} ${first_param + len(params) - 1}"
+        )
     backward = query.before is not None and query.after is None
     ascending = query.ascending != backward
     return Keyset(

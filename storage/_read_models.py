@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import asyncpg
+from assistants.v1 import assistant_pb2, message_pb2, thread_pb2
 from google.protobuf import json_format
 from google.protobuf.message import Message as ProtoMessage
 
-from assistants.v1 import assistant_pb2, message_pb2, thread_pb2
 from storage._pages import Page, PageQuery, keyset, to_page
 
 P = TypeVar("P", bound=ProtoMessage)
@@ -38,6 +38,7 @@ class VersionedAssistant(Versioned):
 @dataclass(frozen=True)
 class VersionedThread(Versioned):
     thread: thread_pb2.Thread
+    message_count: int
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,8 @@ class ReadModels:
     async def get_thread(self, project_id: str, thread_id: str) -> VersionedThread | None:
         row = await self._pool.fetchrow(
             """
-            SELECT t.object, s.version FROM threads t JOIN streams s ON s.stream_id = t.id
+            SELECT t.object, t.message_count, s.version
+              FROM threads t JOIN streams s ON s.stream_id = t.id
              WHERE t.id = $1 AND t.project_id = $2
             """,
             thread_id,
@@ -97,7 +99,9 @@ class ReadModels:
         )
         if row is None:
             return None
-        return VersionedThread(row["version"], _parse(row["object"], thread_pb2.Thread()))
+        return VersionedThread(
+            row["version"], _parse(row["object"], thread_pb2.Thread()), row["message_count"]
+        )
 
     async def get_message(
         self, project_id: str, thread_id: str, message_id: str

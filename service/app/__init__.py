@@ -1,0 +1,36 @@
+"""The application layer: the commands and queries that gRPC and HTTP both call.
+
+Each command reads a projection, applies the domain rules, and appends events with the version
+it read; a concurrent writer makes it decide again. Nothing here knows the transport.
+"""
+
+from __future__ import annotations
+
+from service.app._context import Principal, RequestContext
+from service.app._errors import from_storage
+from service.app.assistants import Assistants
+from service.app.auth import Authenticator, IssuedKey
+from service.app.messages import Messages
+from service.app.threads import Threads
+from storage import Storage
+
+
+class Application:
+    """Every use case, built on one Storage."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self.auth = Authenticator(storage.keys)
+        self.assistants = Assistants(storage)
+        self.threads = Threads(storage)
+        self.messages = Messages(storage, self.threads)
+
+
+__all__ = [
+    "Application",
+    "Authenticator",
+    "IssuedKey",
+    "Principal",
+    "RequestContext",
+    "from_storage",
+]

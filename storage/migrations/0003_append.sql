@@ -19,8 +19,13 @@ CREATE FUNCTION append_events(
     p_data       jsonb[],
     p_metadata   jsonb,
     p_request_id text
-) RETURNS TABLE (duplicate boolean, first_version bigint, last_version bigint, first_position bigint)
+) RETURNS TABLE (
+    duplicate boolean, stream_id text, first_version bigint, last_version bigint,
+    first_position bigint
+)
 LANGUAGE plpgsql AS $$
+-- The output column stream_id must not shadow the tables' columns of that name.
+#variable_conflict use_column
 DECLARE
     n        integer := cardinality(p_types);
     v_last   bigint;
@@ -37,7 +42,8 @@ BEGIN
         SELECT * INTO prior FROM requests
          WHERE project_id = p_project AND request_id = p_request_id;
         IF FOUND THEN
-            RETURN QUERY SELECT true, prior.first_version, prior.last_version, NULL::bigint;
+            RETURN QUERY SELECT true, prior.stream_id, prior.first_version, prior.last_version,
+                                NULL::bigint;
             RETURN;
         END IF;
     END IF;
@@ -90,6 +96,6 @@ BEGIN
            p_metadata, p_project, p_request_id, now()
       FROM unnest(p_event_ids, p_types, p_data) WITH ORDINALITY AS e (event_id, type, data, ord);
 
-    RETURN QUERY SELECT false, v_first, v_last, v_pos;
+    RETURN QUERY SELECT false, p_stream, v_first, v_last, v_pos;
 END;
 $$;

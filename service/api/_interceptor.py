@@ -1,0 +1,98 @@
+"""One interceptor for every application RPC: request id, authentication, error mapping and
+an access log line. Health checking and reflection pass through untouched."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import grpc
+from grpc_status import rpc_status
+
+from service.api._context import set_current
+from service.api._status import to_status
+from service.app import Application, RequestContext, from_storage
+from service.errors import AssistantsError
+from service.logs import request_id_var
+from storage import StorageError
+
+log = logging.getLogger("service.api")
+
+PUBLIC_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
+# Metadata keys a client may set to name its request; either makes writes idempotent.
+REQUEST_ID_KEYS = ("idempotency-key", "x-request-id")
+_REQUEST_ID_MAX = 200
+
+Unary = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
+
+
+class ServiceInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+    def __init__(self, app: Application) -> None:
+        self._app = app
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(details)
+        if handler is None or details.method.startswith(PUBLIC_PREFIXES):
+            return handler
+        if handler.unary_unary is not None:
+            return grpc.unary_unary_rpc_method_handler(
+                self._wrap(details.method, handler.unary_unary),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        return handler
+
+    def _wrap(self, method: str, behavior: Unary) -> Unary:
+        async def serve(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            started = time.perf_counter()
+            metadata = {k: v for k, v in context.invocation_metadata() or () if isinstance(v, str)}
+            client_id = next((metadata[k] for k in REQUEST_ID_KEYS if metadata.get(k)), None)
+            if client_id is not None:
+                client_id = client_id[:_REQUEST_ID_MAX]
+            request_id = client_id or f"req_{uuid.uuid4().hex}"
+            request_id_var.set(request_id)
+            context.set_trailing_metadata((("x-request-id", request_id),))
+            outcome = "OK"
+            try:
+                principal = await self._app.auth.authenticate(metadata.get("authorization"))
+                set_current(RequestContext(principal, request_id, client_id is not None))
+                return await behavior(request, context)
+            except AssistantsError as error:
+                outcome = error.reason
+                await context.abort_with_status(rpc_status.to_status(to_status(error)))
+            except StorageError as error:
+                mapped = from_storage(error)
+                if mapped is None:
+                    raise
+                outcome = mapped.reason
+                await context.abort_with_status(rpc_status.to_status(to_status(mapped)))
+            finally:
+                log.info(
+                    "rpc",
+                    extra={
+                        "method": method,
+                        "outcome": outcome,
+                        "ms": round((time.perf_counter() - started) * 1000, 3),
+                    },
+                )
+
+        async def guarded(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            try:
+                return await serve(request, context)
+            except Exception as error:
+                if isinstance(error, grpc.aio.AbortError):
+                    raise
+                log.exception("unexpected error", extra={"method": method})
+                await context.abort(
+                    grpc.StatusCode.INTERNAL,
+                    f"The server had an error processing request {request_id_var.get()}.",
+                )
+
+        return guarded

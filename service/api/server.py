@@ -1,0 +1,70 @@
+"""The gRPC server: servicers, health checking, reflection and keepalive."""
+
+from __future__ import annotations
+
+import grpc
+from assistants.v1 import (
+    assistant_pb2,
+    assistant_pb2_grpc,
+    message_pb2,
+    message_pb2_grpc,
+    thread_pb2,
+    thread_pb2_grpc,
+)
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from service.api._interceptor import ServiceInterceptor
+from service.api.servicers import AssistantServicer, MessageServicer, ThreadServicer
+from service.app import Application
+
+SERVICE_NAMES = (
+    assistant_pb2.DESCRIPTOR.services_by_name["AssistantService"].full_name,
+    thread_pb2.DESCRIPTOR.services_by_name["ThreadService"].full_name,
+    message_pb2.DESCRIPTOR.services_by_name["MessageService"].full_name,
+)
+
+# Fit for long server streams behind proxies: ping idle connections every 30 s, accept client
+# pings every 10 s, and never drop a connection for pinging while a stream is quiet.
+SERVER_OPTIONS = (
+    ("grpc.keepalive_time_ms", 30_000),
+    ("grpc.keepalive_timeout_ms", 10_000),
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+    ("grpc.http2.max_pings_without_data", 0),
+    ("grpc.max_receive_message_length", 16 * 1024 * 1024),
+    ("grpc.max_send_message_length", 64 * 1024 * 1024),
+)
+
+
+class GrpcServer:
+    """A started grpc.aio server and its health status."""
+
+    def __init__(
+        self, server: grpc.aio.Server, port: int, health: health.aio.HealthServicer
+    ) -> None:
+        self.server = server
+        self.port = port
+        self._health = health
+
+    @classmethod
+    async def start(cls, app: Application, host: str, port: int) -> GrpcServer:
+        server = grpc.aio.server(interceptors=[ServiceInterceptor(app)], options=SERVER_OPTIONS)
+        assistant_pb2_grpc.add_AssistantServiceServicer_to_server(AssistantServicer(app), server)
+        thread_pb2_grpc.add_ThreadServiceServicer_to_server(ThreadServicer(app), server)
+        message_pb2_grpc.add_MessageServiceServicer_to_server(MessageServicer(app), server)
+        health_servicer = health.aio.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+        reflection.enable_server_reflection(
+            (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+        )
+        bound = server.add_insecure_port(f"{host}:{port}")
+        await server.start()
+        for name in ("", *SERVICE_NAMES):
+            await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+        return cls(server, bound, health_servicer)
+
+    async def stop(self, grace: float) -> None:
+        """Reports NOT_SERVING, lets in-flight RPCs finish for up to grace seconds, then stops."""
+        await self._health.enter_graceful_shutdown()
+        await self.server.stop(grace)

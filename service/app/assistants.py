@@ -1,0 +1,101 @@
+"""Assistant commands and queries."""
+
+from __future__ import annotations
+
+import time
+
+from assistants.v1 import assistant_pb2, common_pb2, events_pb2
+
+from service.app._appends import append, original_payloads, previous_result, retry_on_conflict
+from service.app._context import RequestContext
+from service.domain import assistants as rules
+from service.domain import ids
+from service.domain.pagination import list_params
+from service.domain.validation import check_id
+from service.errors import NotFoundError
+from storage import NO_STREAM, PageQuery, Storage, VersionedAssistant
+
+KIND = "assistant"
+
+
+def not_found(assistant_id: str) -> NotFoundError:
+    return NotFoundError(f"No assistant found with id '{assistant_id}'.")
+
+
+class Assistants:
+    def __init__(self, storage: Storage) -> None:
+        self._events = storage.events
+        self._reads = storage.reads
+
+    async def create(
+        self, ctx: RequestContext, request: assistant_pb2.CreateAssistantRequest
+    ) -> assistant_pb2.Assistant:
+        if prior := await previous_result(self._events, ctx, ["AssistantCreated"]):
+            return prior[0].assistant  # type: ignore[attr-defined,no-any-return]
+        assistant = rules.new_assistant(request, ids.new_id(ids.ASSISTANT), int(time.time()))
+        created = events_pb2.AssistantCreated(assistant=assistant)
+        result = await append(self._events, ctx, assistant.id, KIND, [created], NO_STREAM)
+        if result.duplicate:
+            (created,) = await original_payloads(self._events, ctx, result, ["AssistantCreated"])
+        return created.assistant
+
+    async def get(self, ctx: RequestContext, assistant_id: str) -> assistant_pb2.Assistant:
+        return (await self._load(ctx, assistant_id)).assistant
+
+    async def list(
+        self, ctx: RequestContext, request: assistant_pb2.ListAssistantsRequest
+    ) -> assistant_pb2.ListAssistantsResponse:
+        params = list_params(
+            request.limit if request.HasField("limit") else None,
+            request.order,
+            request.after,
+            request.before,
+            ids.ASSISTANT,
+        )
+        page = await self._reads.list_assistants(ctx.project_id, PageQuery(**vars(params)))
+        response = assistant_pb2.ListAssistantsResponse(
+            object="list", data=page.items, has_more=page.has_more
+        )
+        if page.items:
+            response.first_id = page.items[0].id
+            response.last_id = page.items[-1].id
+        return response
+
+    async def update(
+        self, ctx: RequestContext, request: assistant_pb2.UpdateAssistantRequest
+    ) -> assistant_pb2.Assistant:
+        if prior := await previous_result(self._events, ctx, ["AssistantUpdated"]):
+            return prior[0].assistant  # type: ignore[attr-defined,no-any-return]
+
+        async def attempt() -> assistant_pb2.Assistant:
+            current = await self._load(ctx, request.assistant_id)
+            updated = events_pb2.AssistantUpdated(
+                assistant=rules.updated_assistant(current.assistant, request)
+            )
+            result = await append(
+                self._events, ctx, request.assistant_id, KIND, [updated], current.version
+            )
+            if result.duplicate:
+                (updated,) = await original_payloads(
+                    self._events, ctx, result, ["AssistantUpdated"]
+                )
+            return updated.assistant
+
+        return await retry_on_conflict(attempt)
+
+    async def delete(self, ctx: RequestContext, assistant_id: str) -> common_pb2.DeletedObject:
+        if not await previous_result(self._events, ctx, ["AssistantDeleted"]):
+            await retry_on_conflict(lambda: self._delete(ctx, assistant_id))
+        return common_pb2.DeletedObject(id=assistant_id, object=rules.DELETED_OBJECT, deleted=True)
+
+    async def _delete(self, ctx: RequestContext, assistant_id: str) -> None:
+        current = await self._load(ctx, assistant_id)
+        deleted = events_pb2.AssistantDeleted(assistant_id=assistant_id)
+        await append(self._events, ctx, assistant_id, KIND, [deleted], current.version)
+
+    async def _load(self, ctx: RequestContext, assistant_id: str) -> VersionedAssistant:
+        check_id(assistant_id, "assistant_id", ids.ASSISTANT)
+        found = await self._reads.get_assistant(ctx.project_id, assistant_id)
+        if found is None:
+            raise not_found(assistant_id)
+        return found

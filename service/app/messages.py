@@ -1,0 +1,148 @@
+"""Message commands and queries."""
+
+from __future__ import annotations
+
+import time
+
+from assistants.v1 import common_pb2, events_pb2, message_pb2
+
+from service.app._appends import append, original_payloads, previous_result, retry_on_conflict
+from service.app._context import RequestContext
+from service.app.threads import KIND as THREAD_KIND
+from service.app.threads import Threads
+from service.app.threads import not_found as thread_not_found
+from service.domain import ids, limits
+from service.domain import messages as rules
+from service.domain.pagination import list_params
+from service.domain.tokens import count_message
+from service.domain.validation import check_id
+from service.errors import FailedPreconditionError, InvalidArgumentError, NotFoundError
+from storage import CursorNotFoundError, PageQuery, Storage, VersionedMessage
+
+
+def not_found(message_id: str) -> NotFoundError:
+    return NotFoundError(f"No message found with id '{message_id}'.")
+
+
+class Messages:
+    def __init__(self, storage: Storage, threads: Threads) -> None:
+        self._events = storage.events
+        self._reads = storage.reads
+        self._threads = threads
+
+    async def create(
+        self, ctx: RequestContext, request: message_pb2.CreateMessageRequest
+    ) -> message_pb2.Message:
+        check_id(request.thread_id, "thread_id", ids.THREAD)
+        rules.check_message_input(
+            request.role, request.content, request.attachments, request.metadata
+        )
+        if prior := await previous_result(self._events, ctx, ["MessageCreated"]):
+            return prior[0].message  # type: ignore[attr-defined,no-any-return]
+
+        async def attempt() -> message_pb2.Message:
+            thread = await self._threads.load(ctx, request.thread_id)
+            if thread.message_count >= limits.THREAD_MESSAGES_MAX:
+                raise FailedPreconditionError(
+                    f"Thread {request.thread_id} already has the maximum of "
+                    f"{limits.THREAD_MESSAGES_MAX} messages."
+                )
+            message = rules.new_message(
+                message_id=ids.new_id(ids.MESSAGE),
+                thread_id=request.thread_id,
+                now=int(time.time()),
+                role=request.role,
+                content=request.content,
+                attachments=request.attachments,
+                metadata=request.metadata,
+            )
+            created = events_pb2.MessageCreated(
+                message=message, token_count=count_message(message.content)
+            )
+            result = await append(
+                self._events, ctx, request.thread_id, THREAD_KIND, [created], thread.version
+            )
+            if result.duplicate:
+                (created,) = await original_payloads(self._events, ctx, result, ["MessageCreated"])
+            return created.message
+
+        return await retry_on_conflict(attempt)
+
+    async def get(
+        self, ctx: RequestContext, request: message_pb2.GetMessageRequest
+    ) -> message_pb2.Message:
+        return (await self._load(ctx, request.thread_id, request.message_id)).message
+
+    async def list(
+        self, ctx: RequestContext, request: message_pb2.ListMessagesRequest
+    ) -> message_pb2.ListMessagesResponse:
+        check_id(request.thread_id, "thread_id", ids.THREAD)
+        params = list_params(
+            request.limit if request.HasField("limit") else None,
+            request.order,
+            request.after,
+            request.before,
+            ids.MESSAGE,
+        )
+        if request.run_id:
+            check_id(request.run_id, "run_id", ids.RUN)
+        try:
+            page = await self._reads.list_messages(
+                ctx.project_id, request.thread_id, PageQuery(**vars(params)), request.run_id or None
+            )
+        except CursorNotFoundError as missing:
+            raise InvalidArgumentError(
+                missing.param,
+                f"Invalid '{missing.param}': no message '{missing.object_id}' in thread "
+                f"'{request.thread_id}'.",
+            ) from None
+        if page is None:
+            raise thread_not_found(request.thread_id)
+        response = message_pb2.ListMessagesResponse(
+            object="list", data=page.items, has_more=page.has_more
+        )
+        if page.items:
+            response.first_id = page.items[0].id
+            response.last_id = page.items[-1].id
+        return response
+
+    async def update(
+        self, ctx: RequestContext, request: message_pb2.UpdateMessageRequest
+    ) -> message_pb2.Message:
+        if prior := await previous_result(self._events, ctx, ["MessageUpdated"]):
+            return prior[0].message  # type: ignore[attr-defined,no-any-return]
+
+        async def attempt() -> message_pb2.Message:
+            current = await self._load(ctx, request.thread_id, request.message_id)
+            message = rules.updated_message(current.message, request)
+            updated = events_pb2.MessageUpdated(message=message)
+            await append(
+                self._events, ctx, request.thread_id, THREAD_KIND, [updated], current.version
+            )
+            return message
+
+        return await retry_on_conflict(attempt)
+
+    async def delete(
+        self, ctx: RequestContext, request: message_pb2.DeleteMessageRequest
+    ) -> common_pb2.DeletedObject:
+        if not await previous_result(self._events, ctx, ["MessageDeleted"]):
+            await retry_on_conflict(lambda: self._delete(ctx, request))
+        return common_pb2.DeletedObject(
+            id=request.message_id, object=rules.DELETED_OBJECT, deleted=True
+        )
+
+    async def _delete(self, ctx: RequestContext, request: message_pb2.DeleteMessageRequest) -> None:
+        current = await self._load(ctx, request.thread_id, request.message_id)
+        deleted = events_pb2.MessageDeleted(message_id=request.message_id)
+        await append(self._events, ctx, request.thread_id, THREAD_KIND, [deleted], current.version)
+
+    async def _load(self, ctx: RequestContext, thread_id: str, message_id: str) -> VersionedMessage:
+        check_id(thread_id, "thread_id", ids.THREAD)
+        check_id(message_id, "message_id", ids.MESSAGE)
+        found = await self._reads.get_message(ctx.project_id, thread_id, message_id)
+        if found is None:
+            if await self._reads.get_thread(ctx.project_id, thread_id) is None:
+                raise thread_not_found(thread_id)
+            raise not_found(message_id)
+        return found

@@ -1,0 +1,100 @@
+"""Thread commands and queries."""
+
+from __future__ import annotations
+
+import time
+
+from assistants.v1 import common_pb2, events_pb2, thread_pb2
+from google.protobuf.message import Message as ProtoMessage
+
+from service.app._appends import append, original_payloads, previous_result, retry_on_conflict
+from service.app._context import RequestContext
+from service.domain import ids, limits
+from service.domain import messages as message_rules
+from service.domain import threads as rules
+from service.domain.tokens import count_message
+from service.domain.validation import check_id, check_max_items
+from service.errors import NotFoundError
+from storage import NO_STREAM, Storage, VersionedThread
+
+KIND = "thread"
+
+
+def not_found(thread_id: str) -> NotFoundError:
+    return NotFoundError(f"No thread found with id '{thread_id}'.")
+
+
+class Threads:
+    def __init__(self, storage: Storage) -> None:
+        self._events = storage.events
+        self._reads = storage.reads
+
+    async def create(
+        self, ctx: RequestContext, request: thread_pb2.CreateThreadRequest
+    ) -> thread_pb2.Thread:
+        if prior := await previous_result(self._events, ctx, ["ThreadCreated"]):
+            return prior[0].thread  # type: ignore[attr-defined,no-any-return]
+        check_max_items(request.messages, "messages", limits.THREAD_MESSAGES_MAX)
+        for i, m in enumerate(request.messages):
+            message_rules.check_message_input(
+                m.role, m.content, m.attachments, m.metadata, prefix=f"messages[{i}]."
+            )
+        now = int(time.time())
+        thread = rules.new_thread(request, ids.new_id(ids.THREAD), now)
+        payloads: list[ProtoMessage] = [events_pb2.ThreadCreated(thread=thread)]
+        for m in request.messages:
+            message = message_rules.new_message(
+                message_id=ids.new_id(ids.MESSAGE),
+                thread_id=thread.id,
+                now=now,
+                role=m.role,
+                content=m.content,
+                attachments=m.attachments,
+                metadata=m.metadata,
+            )
+            payloads.append(
+                events_pb2.MessageCreated(
+                    message=message, token_count=count_message(message.content)
+                )
+            )
+        result = await append(self._events, ctx, thread.id, KIND, payloads, NO_STREAM)
+        if result.duplicate:
+            created, *_ = await original_payloads(self._events, ctx, result, ["ThreadCreated"])
+            return created.thread  # type: ignore[attr-defined,no-any-return]
+        return thread
+
+    async def get(self, ctx: RequestContext, thread_id: str) -> thread_pb2.Thread:
+        return (await self.load(ctx, thread_id)).thread
+
+    async def update(
+        self, ctx: RequestContext, request: thread_pb2.UpdateThreadRequest
+    ) -> thread_pb2.Thread:
+        if prior := await previous_result(self._events, ctx, ["ThreadUpdated"]):
+            return prior[0].thread  # type: ignore[attr-defined,no-any-return]
+
+        async def attempt() -> thread_pb2.Thread:
+            current = await self.load(ctx, request.thread_id)
+            thread = rules.updated_thread(current.thread, request)
+            updated = events_pb2.ThreadUpdated(thread=thread)
+            await append(self._events, ctx, thread.id, KIND, [updated], current.version)
+            return thread
+
+        return await retry_on_conflict(attempt)
+
+    async def delete(self, ctx: RequestContext, thread_id: str) -> common_pb2.DeletedObject:
+        if not await previous_result(self._events, ctx, ["ThreadDeleted"]):
+            await retry_on_conflict(lambda: self._delete(ctx, thread_id))
+        return common_pb2.DeletedObject(id=thread_id, object=rules.DELETED_OBJECT, deleted=True)
+
+    async def _delete(self, ctx: RequestContext, thread_id: str) -> None:
+        current = await self.load(ctx, thread_id)
+        deleted = events_pb2.ThreadDeleted(thread_id=thread_id)
+        await append(self._events, ctx, thread_id, KIND, [deleted], current.version)
+
+    async def load(self, ctx: RequestContext, thread_id: str) -> VersionedThread:
+        """The thread and its stream version. Raises NotFoundError."""
+        check_id(thread_id, "thread_id", ids.THREAD)
+        found = await self._reads.get_thread(ctx.project_id, thread_id)
+        if found is None:
+            raise not_found(thread_id)
+        return found

@@ -1,0 +1,106 @@
+"""The `assistants` command: serve, migrate, keys."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+
+from service import logs
+from service.api.server import GrpcServer
+from service.app import Application
+from service.config import ConfigError, Settings
+from storage import Storage
+
+log = logging.getLogger("service")
+
+DEFAULT_PROJECT = "default"
+
+
+async def _open_storage(settings: Settings) -> Storage:
+    storage = await Storage.open(settings.database_url, settings.data_dir)
+    applied = await storage.migrate()
+    for migration in applied:
+        log.info(
+            "migration applied", extra={"version": migration.version, "migration": migration.name}
+        )
+    return storage
+
+
+async def serve(settings: Settings) -> None:
+    storage = await _open_storage(settings)
+    try:
+        app = Application(storage)
+        if not await storage.keys.any_key_exists():
+            issued = await app.auth.issue_key(DEFAULT_PROJECT)
+            print(
+                f"No API keys existed, so one was created for project '{DEFAULT_PROJECT}'.\n"
+                "It is shown only this once:",
+                flush=True,
+            )
+            print(issued.secret, flush=True)
+        server = await GrpcServer.start(app, settings.grpc_host, settings.grpc_port)
+        log.info("serving", extra={"grpc_port": server.port})
+        print(f"assistants: gRPC on {settings.grpc_host}:{server.port}", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        log.info("shutting down", extra={"grace_seconds": settings.shutdown_grace_seconds})
+        await server.stop(settings.shutdown_grace_seconds)
+    finally:
+        await storage.close()
+
+
+async def run_migrate(settings: Settings) -> None:
+    storage = await _open_storage(settings)
+    await storage.close()
+    print("migrations are up to date")
+
+
+async def create_key(settings: Settings, project: str) -> None:
+    storage = await _open_storage(settings)
+    try:
+        issued = await Application(storage).auth.issue_key(project)
+    finally:
+        await storage.close()
+    print(f"project: {project} ({issued.project_id})")
+    print(f"key id: {issued.key_id}")
+    print(issued.secret)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assistants", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="run the gRPC server (migrates first)")
+    commands.add_parser("migrate", help="apply pending database migrations")
+    keys = commands.add_parser("keys", help="manage API keys")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True)
+    create = key_commands.add_parser("create", help="create a key; prints it as the last line")
+    create.add_argument("--project", required=True, help="project name; created if new")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except ConfigError as error:
+        print(f"assistants: {error}", file=sys.stderr)
+        return 2
+    logs.configure(settings.log_level)
+    if args.command == "serve":
+        asyncio.run(serve(settings))
+    elif args.command == "migrate":
+        asyncio.run(run_migrate(settings))
+    elif args.command == "keys":
+        asyncio.run(create_key(settings, args.project))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""Settings, read from the environment once, in main."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class ConfigError(ValueError):
+    """A setting is malformed. Raised before any port is bound."""
+
+
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not 0 <= int(raw) <= 65535:
+        raise ConfigError(f"{name} must be a port number 0..65535, got {raw!r}")
+    return int(raw)
+
+
+@dataclass(frozen=True)
+class Settings:
+    # None: start the embedded PostgreSQL under data_dir.
+    database_url: str | None
+    data_dir: Path
+    grpc_host: str
+    grpc_port: int
+    log_level: str
+    # The upstream model endpoint, for runs. Never logged.
+    openai_base_url: str | None
+    openai_api_key: str | None
+    shutdown_grace_seconds: float
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        level = env.get("ASSISTANTS_LOG_LEVEL", "INFO").upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ConfigError(
+                f"ASSISTANTS_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}"
+            )
+        grace = env.get("ASSISTANTS_SHUTDOWN_GRACE_SECONDS", "10")
+        try:
+            grace_seconds = float(grace)
+        except ValueError:
+            raise ConfigError(
+                f"ASSISTANTS_SHUTDOWN_GRACE_SECONDS must be a number, got {grace!r}"
+            ) from None
+        return cls(
+            database_url=env.get("ASSISTANTS_DATABASE_URL") or None,
+            data_dir=Path(env.get("ASSISTANTS_DATA_DIR") or ".data"),
+            grpc_host=env.get("ASSISTANTS_GRPC_HOST") or "0.0.0.0",
+            grpc_port=_port(env, "ASSISTANTS_GRPC_PORT", 50051),
+            log_level=level,
+            openai_base_url=env.get("OPENAI_BASE_URL") or None,
+            openai_api_key=env.get("OPENAI_API_KEY") or None,
+            shutdown_grace_seconds=grace_seconds,
+        )
