@@ -15,8 +15,11 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from service.api.server import GrpcServer
+from service.app import Application
 from storage import Storage
 from storage._embedded import start_embedded
+from tests.helpers import Client
 
 
 @pytest.fixture(scope="session")
@@ -65,3 +68,37 @@ async def storage(database_url: str) -> AsyncIterator[Storage]:
     s = await Storage.open(database_url, Path("."), min_size=2, max_size=20)
     yield s
     await s.close()
+
+
+@pytest.fixture(scope="session")
+async def app(storage: Storage) -> AsyncIterator[Application]:
+    yield Application(storage)
+
+
+@pytest.fixture(scope="session")
+async def grpc_target(app: Application) -> AsyncIterator[str]:
+    """The address of an in-process server on a free port, over a real gRPC channel."""
+    server = await GrpcServer.start(app, "127.0.0.1", 0)
+    yield f"127.0.0.1:{server.port}"
+    await server.stop(0)
+
+
+async def new_client(app: Application, target: str) -> Client:
+    issued = await app.auth.issue_key(f"test-project-{uuid.uuid4().hex[:12]}")
+    return Client(target, issued.secret, issued.project_id)
+
+
+@pytest.fixture
+async def client(app: Application, grpc_target: str) -> AsyncIterator[Client]:
+    """A client with a key of its own, new project: tests never see each other's objects."""
+    c = await new_client(app, grpc_target)
+    yield c
+    await c.close()
+
+
+@pytest.fixture
+async def other_client(app: Application, grpc_target: str) -> AsyncIterator[Client]:
+    """A client of a second, separate project."""
+    c = await new_client(app, grpc_target)
+    yield c
+    await c.close()

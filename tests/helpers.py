@@ -1,0 +1,68 @@
+"""Test helpers: authenticated gRPC clients and condition waits."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import grpc
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+from assistants.v1 import assistant_pb2_grpc, message_pb2_grpc, thread_pb2_grpc
+
+
+class _Metadata(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
+    """Adds fixed metadata (the bearer key) to every call on a channel."""
+
+    def __init__(self, pairs: tuple[tuple[str, str], ...]) -> None:
+        self._pairs = pairs
+
+    async def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+        metadata = list(details.metadata or ()) + list(self._pairs)
+        return await continuation(details._replace(metadata=metadata), request)
+
+
+class Client:
+    """Stubs of every service on one channel, authenticated with one API key."""
+
+    def __init__(self, target: str, key: str | None, project_id: str = "") -> None:
+        pairs = (("authorization", f"Bearer {key}"),) if key else ()
+        self.key = key
+        self.project_id = project_id
+        self.channel = grpc.aio.insecure_channel(target, interceptors=[_Metadata(pairs)])
+        self.assistants = assistant_pb2_grpc.AssistantServiceStub(self.channel)
+        self.threads = thread_pb2_grpc.ThreadServiceStub(self.channel)
+        self.messages = message_pb2_grpc.MessageServiceStub(self.channel)
+
+    async def close(self) -> None:
+        await self.channel.close()
+
+
+def request_id() -> tuple[tuple[str, str]]:
+    """Metadata naming a fresh client request id, for idempotent retries."""
+    return (("idempotency-key", f"test-{uuid.uuid4().hex}"),)
+
+
+def field_violation(error: grpc.aio.AioRpcError) -> tuple[str, str]:
+    """(field, description) of the BadRequest detail of an INVALID_ARGUMENT error."""
+    status = rpc_status.from_call(error)
+    assert status is not None, "the error carries no rich status"
+    for detail in status.details:
+        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad = error_details_pb2.BadRequest()
+            detail.Unpack(bad)
+            violation = bad.field_violations[0]
+            return violation.field, violation.description
+    raise AssertionError(f"no BadRequest detail in {status}")
+
+
+def error_info(error: grpc.aio.AioRpcError) -> error_details_pb2.ErrorInfo:
+    status = rpc_status.from_call(error)
+    assert status is not None
+    for detail in status.details:
+        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+            return info
+    raise AssertionError(f"no ErrorInfo detail in {status}")
