@@ -17,6 +17,7 @@ from storage._pages import Page, PageQuery
 from storage._read_models import (
     CursorNotFoundError,
     ReadModels,
+    ThreadHead,
     VersionedAssistant,
     VersionedMessage,
     VersionedThread,
@@ -40,6 +41,7 @@ __all__ = [
     "Storage",
     "StorageError",
     "StorageTimeoutError",
+    "ThreadHead",
     "TransientStorageError",
     "VersionedAssistant",
     "VersionedMessage",

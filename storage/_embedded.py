@@ -19,7 +19,8 @@ def start_embedded(data_dir: Path) -> tuple[str, Any]:
 
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(data_dir / "postgres", cleanup_mode="stop")
+    get_server = pgserver.get_server  # type: ignore[attr-defined]
+    server = get_server(data_dir / "postgres", cleanup_mode="stop")
     url: str = server.get_uri()
     log.info("embedded postgresql ready", extra={"data_dir": str(data_dir)})
     return url, server

@@ -11,7 +11,9 @@ from google.protobuf.message import Message
 
 _PAYLOAD = events_pb2.Event.DESCRIPTOR.oneofs_by_name["payload"]
 # "AssistantCreated" -> "assistant_created": the stored type is the payload message name.
-FIELD_BY_TYPE: dict[str, str] = {field.message_type.name: field.name for field in _PAYLOAD.fields}
+FIELD_BY_TYPE: dict[str, str] = {
+    field.message_type.name: field.name for field in _PAYLOAD.fields if field.message_type
+}
 
 
 def to_json(message: Message) -> dict[str, Any]:

@@ -46,6 +46,13 @@ class VersionedMessage(Versioned):
     message: message_pb2.Message
 
 
+@dataclass(frozen=True)
+class ThreadHead(Versioned):
+    """What a write to a thread must know, without the thread object itself."""
+
+    message_count: int
+
+
 class CursorNotFoundError(LookupError):
     """A list cursor names no object of the list."""
 
@@ -102,6 +109,17 @@ class ReadModels:
         return VersionedThread(
             row["version"], _parse(row["object"], thread_pb2.Thread()), row["message_count"]
         )
+
+    async def get_thread_head(self, project_id: str, thread_id: str) -> ThreadHead | None:
+        row = await self._pool.fetchrow(
+            """
+            SELECT t.message_count, s.version FROM threads t JOIN streams s ON s.stream_id = t.id
+             WHERE t.id = $1 AND t.project_id = $2
+            """,
+            thread_id,
+            project_id,
+        )
+        return ThreadHead(row["version"], row["message_count"]) if row else None
 
     async def get_message(
         self, project_id: str, thread_id: str, message_id: str

@@ -7,7 +7,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeAlias
 
 import grpc
 from grpc_status import rpc_status
@@ -26,31 +26,33 @@ PUBLIC_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
 REQUEST_ID_KEYS = ("idempotency-key", "x-request-id")
 _REQUEST_ID_MAX = 200
 
-Unary = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
+Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
+Unary: TypeAlias = Callable[[Any, Context], Awaitable[Any]]
+Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"
 
 
-class ServiceInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+class ServiceInterceptor(grpc.aio.ServerInterceptor):
     def __init__(self, app: Application) -> None:
         self._app = app
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Handler | None]],
         details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
+    ) -> Handler | None:
         handler = await continuation(details)
         if handler is None or details.method.startswith(PUBLIC_PREFIXES):
             return handler
         if handler.unary_unary is not None:
             return grpc.unary_unary_rpc_method_handler(
-                self._wrap(details.method, handler.unary_unary),
+                self._wrap(details.method, handler.unary_unary),  # type: ignore[arg-type]
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
         return handler
 
     def _wrap(self, method: str, behavior: Unary) -> Unary:
-        async def serve(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        async def serve(request: Any, context: Context) -> Any:
             started = time.perf_counter()
             metadata = {k: v for k, v in context.invocation_metadata() or () if isinstance(v, str)}
             client_id = next((metadata[k] for k in REQUEST_ID_KEYS if metadata.get(k)), None)
@@ -83,7 +85,7 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
                     },
                 )
 
-        async def guarded(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        async def guarded(request: Any, context: Context) -> Any:
             try:
                 return await serve(request, context)
             except Exception as error:

@@ -50,9 +50,16 @@ class GrpcServer:
     @classmethod
     async def start(cls, app: Application, host: str, port: int) -> GrpcServer:
         server = grpc.aio.server(interceptors=[ServiceInterceptor(app)], options=SERVER_OPTIONS)
-        assistant_pb2_grpc.add_AssistantServiceServicer_to_server(AssistantServicer(app), server)
-        thread_pb2_grpc.add_ThreadServiceServicer_to_server(ThreadServicer(app), server)
-        message_pb2_grpc.add_MessageServiceServicer_to_server(MessageServicer(app), server)
+        # The generated add_*_to_server functions are untyped.
+        assistant_pb2_grpc.add_AssistantServiceServicer_to_server(  # type: ignore[no-untyped-call]
+            AssistantServicer(app), server
+        )
+        thread_pb2_grpc.add_ThreadServiceServicer_to_server(  # type: ignore[no-untyped-call]
+            ThreadServicer(app), server
+        )
+        message_pb2_grpc.add_MessageServiceServicer_to_server(  # type: ignore[no-untyped-call]
+            MessageServicer(app), server
+        )
         health_servicer = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
         reflection.enable_server_reflection(

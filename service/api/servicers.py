@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, TypeAlias
+
 import grpc
 from assistants.v1 import (
     assistant_pb2,
@@ -16,7 +18,7 @@ from assistants.v1 import (
 from service.api._context import current
 from service.app import Application
 
-Context = grpc.aio.ServicerContext
+Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
 
 
 class AssistantServicer(assistant_pb2_grpc.AssistantServiceServicer):

@@ -15,6 +15,7 @@ from service.errors import ConflictError, FailedPreconditionError
 from storage import AppendResult, EventStore, WrongExpectedVersionError
 
 T = TypeVar("T")
+P = TypeVar("P", bound=Message)
 
 CONFLICT_ATTEMPTS = 8
 
@@ -49,23 +50,21 @@ async def append(
     )
 
 
-async def previous_result(
-    events: EventStore, ctx: RequestContext, expected_types: Sequence[str]
-) -> list[Message] | None:
-    """The payloads of an earlier request with this client request id, if there was one."""
+async def previous_payload(events: EventStore, ctx: RequestContext, expected: type[P]) -> P | None:
+    """The first payload an earlier request with this client request id appended, if any."""
     key = ctx.idempotency_key()
     if key is None:
         return None
     result = await events.find_request(ctx.project_id, key)
     if result is None:
         return None
-    return await original_payloads(events, ctx, result, expected_types)
+    return await original_payload(events, ctx, result, expected)
 
 
-async def original_payloads(
-    events: EventStore, ctx: RequestContext, result: AppendResult, expected_types: Sequence[str]
-) -> list[Message]:
-    """The payloads the first request under this request id appended.
+async def original_payload(
+    events: EventStore, ctx: RequestContext, result: AppendResult, expected: type[P]
+) -> P:
+    """The first payload the first request under this request id appended.
 
     Raises FailedPreconditionError when that request was a different command.
     """
@@ -75,12 +74,10 @@ async def original_payloads(
         from_version=result.first_version,
         to_version=result.last_version,
     )
-    payloads: list[Message] = []
-    for event in recorded:
-        field = event.WhichOneof("payload")
-        payloads.append(getattr(event, field) if field else event)
-    if [p.DESCRIPTOR.name for p in payloads[: len(expected_types)]] != list(expected_types):
+    field = recorded[0].WhichOneof("payload") if recorded else None
+    payload = getattr(recorded[0], field) if field else None
+    if not isinstance(payload, expected):
         raise FailedPreconditionError(
             f"The request id '{ctx.request_id}' was already used for a different request."
         )
-    return payloads
+    return payload

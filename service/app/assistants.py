@@ -6,7 +6,7 @@ import time
 
 from assistants.v1 import assistant_pb2, common_pb2, events_pb2
 
-from service.app._appends import append, original_payloads, previous_result, retry_on_conflict
+from service.app._appends import append, original_payload, previous_payload, retry_on_conflict
 from service.app._context import RequestContext
 from service.domain import assistants as rules
 from service.domain import ids
@@ -30,13 +30,13 @@ class Assistants:
     async def create(
         self, ctx: RequestContext, request: assistant_pb2.CreateAssistantRequest
     ) -> assistant_pb2.Assistant:
-        if prior := await previous_result(self._events, ctx, ["AssistantCreated"]):
-            return prior[0].assistant  # type: ignore[attr-defined,no-any-return]
+        if prior := await previous_payload(self._events, ctx, events_pb2.AssistantCreated):
+            return prior.assistant
         assistant = rules.new_assistant(request, ids.new_id(ids.ASSISTANT), int(time.time()))
         created = events_pb2.AssistantCreated(assistant=assistant)
         result = await append(self._events, ctx, assistant.id, KIND, [created], NO_STREAM)
         if result.duplicate:
-            (created,) = await original_payloads(self._events, ctx, result, ["AssistantCreated"])
+            created = await original_payload(self._events, ctx, result, events_pb2.AssistantCreated)
         return created.assistant
 
     async def get(self, ctx: RequestContext, assistant_id: str) -> assistant_pb2.Assistant:
@@ -64,8 +64,8 @@ class Assistants:
     async def update(
         self, ctx: RequestContext, request: assistant_pb2.UpdateAssistantRequest
     ) -> assistant_pb2.Assistant:
-        if prior := await previous_result(self._events, ctx, ["AssistantUpdated"]):
-            return prior[0].assistant  # type: ignore[attr-defined,no-any-return]
+        if prior := await previous_payload(self._events, ctx, events_pb2.AssistantUpdated):
+            return prior.assistant
 
         async def attempt() -> assistant_pb2.Assistant:
             current = await self._load(ctx, request.assistant_id)
@@ -76,15 +76,15 @@ class Assistants:
                 self._events, ctx, request.assistant_id, KIND, [updated], current.version
             )
             if result.duplicate:
-                (updated,) = await original_payloads(
-                    self._events, ctx, result, ["AssistantUpdated"]
+                updated = await original_payload(
+                    self._events, ctx, result, events_pb2.AssistantUpdated
                 )
             return updated.assistant
 
         return await retry_on_conflict(attempt)
 
     async def delete(self, ctx: RequestContext, assistant_id: str) -> common_pb2.DeletedObject:
-        if not await previous_result(self._events, ctx, ["AssistantDeleted"]):
+        if not await previous_payload(self._events, ctx, events_pb2.AssistantDeleted):
             await retry_on_conflict(lambda: self._delete(ctx, assistant_id))
         return common_pb2.DeletedObject(id=assistant_id, object=rules.DELETED_OBJECT, deleted=True)
 

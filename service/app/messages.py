@@ -6,7 +6,7 @@ import time
 
 from assistants.v1 import common_pb2, events_pb2, message_pb2
 
-from service.app._appends import append, original_payloads, previous_result, retry_on_conflict
+from service.app._appends import append, original_payload, previous_payload, retry_on_conflict
 from service.app._context import RequestContext
 from service.app.threads import KIND as THREAD_KIND
 from service.app.threads import Threads
@@ -37,11 +37,11 @@ class Messages:
         rules.check_message_input(
             request.role, request.content, request.attachments, request.metadata
         )
-        if prior := await previous_result(self._events, ctx, ["MessageCreated"]):
-            return prior[0].message  # type: ignore[attr-defined,no-any-return]
+        if prior := await previous_payload(self._events, ctx, events_pb2.MessageCreated):
+            return prior.message
 
         async def attempt() -> message_pb2.Message:
-            thread = await self._threads.load(ctx, request.thread_id)
+            thread = await self._threads.head(ctx, request.thread_id)
             if thread.message_count >= limits.THREAD_MESSAGES_MAX:
                 raise FailedPreconditionError(
                     f"Thread {request.thread_id} already has the maximum of "
@@ -63,7 +63,9 @@ class Messages:
                 self._events, ctx, request.thread_id, THREAD_KIND, [created], thread.version
             )
             if result.duplicate:
-                (created,) = await original_payloads(self._events, ctx, result, ["MessageCreated"])
+                created = await original_payload(
+                    self._events, ctx, result, events_pb2.MessageCreated
+                )
             return created.message
 
         return await retry_on_conflict(attempt)
@@ -109,8 +111,8 @@ class Messages:
     async def update(
         self, ctx: RequestContext, request: message_pb2.UpdateMessageRequest
     ) -> message_pb2.Message:
-        if prior := await previous_result(self._events, ctx, ["MessageUpdated"]):
-            return prior[0].message  # type: ignore[attr-defined,no-any-return]
+        if prior := await previous_payload(self._events, ctx, events_pb2.MessageUpdated):
+            return prior.message
 
         async def attempt() -> message_pb2.Message:
             current = await self._load(ctx, request.thread_id, request.message_id)
@@ -126,7 +128,7 @@ class Messages:
     async def delete(
         self, ctx: RequestContext, request: message_pb2.DeleteMessageRequest
     ) -> common_pb2.DeletedObject:
-        if not await previous_result(self._events, ctx, ["MessageDeleted"]):
+        if not await previous_payload(self._events, ctx, events_pb2.MessageDeleted):
             await retry_on_conflict(lambda: self._delete(ctx, request))
         return common_pb2.DeletedObject(
             id=request.message_id, object=rules.DELETED_OBJECT, deleted=True

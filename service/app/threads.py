@@ -7,7 +7,7 @@ import time
 from assistants.v1 import common_pb2, events_pb2, thread_pb2
 from google.protobuf.message import Message as ProtoMessage
 
-from service.app._appends import append, original_payloads, previous_result, retry_on_conflict
+from service.app._appends import append, original_payload, previous_payload, retry_on_conflict
 from service.app._context import RequestContext
 from service.domain import ids, limits
 from service.domain import messages as message_rules
@@ -15,7 +15,7 @@ from service.domain import threads as rules
 from service.domain.tokens import count_message
 from service.domain.validation import check_id, check_max_items
 from service.errors import NotFoundError
-from storage import NO_STREAM, Storage, VersionedThread
+from storage import NO_STREAM, Storage, ThreadHead, VersionedThread
 
 KIND = "thread"
 
@@ -32,8 +32,8 @@ class Threads:
     async def create(
         self, ctx: RequestContext, request: thread_pb2.CreateThreadRequest
     ) -> thread_pb2.Thread:
-        if prior := await previous_result(self._events, ctx, ["ThreadCreated"]):
-            return prior[0].thread  # type: ignore[attr-defined,no-any-return]
+        if prior := await previous_payload(self._events, ctx, events_pb2.ThreadCreated):
+            return prior.thread
         check_max_items(request.messages, "messages", limits.THREAD_MESSAGES_MAX)
         for i, m in enumerate(request.messages):
             message_rules.check_message_input(
@@ -59,8 +59,8 @@ class Threads:
             )
         result = await append(self._events, ctx, thread.id, KIND, payloads, NO_STREAM)
         if result.duplicate:
-            created, *_ = await original_payloads(self._events, ctx, result, ["ThreadCreated"])
-            return created.thread  # type: ignore[attr-defined,no-any-return]
+            created = await original_payload(self._events, ctx, result, events_pb2.ThreadCreated)
+            return created.thread
         return thread
 
     async def get(self, ctx: RequestContext, thread_id: str) -> thread_pb2.Thread:
@@ -69,8 +69,8 @@ class Threads:
     async def update(
         self, ctx: RequestContext, request: thread_pb2.UpdateThreadRequest
     ) -> thread_pb2.Thread:
-        if prior := await previous_result(self._events, ctx, ["ThreadUpdated"]):
-            return prior[0].thread  # type: ignore[attr-defined,no-any-return]
+        if prior := await previous_payload(self._events, ctx, events_pb2.ThreadUpdated):
+            return prior.thread
 
         async def attempt() -> thread_pb2.Thread:
             current = await self.load(ctx, request.thread_id)
@@ -82,7 +82,7 @@ class Threads:
         return await retry_on_conflict(attempt)
 
     async def delete(self, ctx: RequestContext, thread_id: str) -> common_pb2.DeletedObject:
-        if not await previous_result(self._events, ctx, ["ThreadDeleted"]):
+        if not await previous_payload(self._events, ctx, events_pb2.ThreadDeleted):
             await retry_on_conflict(lambda: self._delete(ctx, thread_id))
         return common_pb2.DeletedObject(id=thread_id, object=rules.DELETED_OBJECT, deleted=True)
 
@@ -90,6 +90,14 @@ class Threads:
         current = await self.load(ctx, thread_id)
         deleted = events_pb2.ThreadDeleted(thread_id=thread_id)
         await append(self._events, ctx, thread_id, KIND, [deleted], current.version)
+
+    async def head(self, ctx: RequestContext, thread_id: str) -> ThreadHead:
+        """The thread's stream version and message count. Raises NotFoundError."""
+        check_id(thread_id, "thread_id", ids.THREAD)
+        found = await self._reads.get_thread_head(ctx.project_id, thread_id)
+        if found is None:
+            raise not_found(thread_id)
+        return found
 
     async def load(self, ctx: RequestContext, thread_id: str) -> VersionedThread:
         """The thread and its stream version. Raises NotFoundError."""

@@ -70,6 +70,17 @@ BEGIN
     END IF;
 
     IF v_last IS NULL THEN
+        -- A twin under the same request id may have moved the stream while this call waited
+        -- for its row lock; once it committed, this is a retry, not a conflict.
+        IF p_request_id IS NOT NULL THEN
+            SELECT * INTO prior FROM requests
+             WHERE project_id = p_project AND request_id = p_request_id;
+            IF FOUND THEN
+                RETURN QUERY SELECT true, prior.stream_id, prior.first_version, prior.last_version,
+                                    NULL::bigint;
+                RETURN;
+            END IF;
+        END IF;
         SELECT version INTO v_actual FROM streams
          WHERE stream_id = p_stream AND project_id = p_project;
         RAISE EXCEPTION 'wrong expected version for stream %', p_stream
