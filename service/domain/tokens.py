@@ -11,8 +11,9 @@ import base64
 import functools
 import gzip
 import hashlib
+import importlib.util
 from collections.abc import Iterable
-from importlib import resources
+from pathlib import Path
 
 import tiktoken
 from assistants.v1 import message_pb2
@@ -42,7 +43,11 @@ IMAGE_TOKENS = 85
 @functools.cache
 def encoding() -> tiktoken.Encoding:
     """The o200k_base encoding, loaded once from the bpe-openai package data."""
-    packaged = resources.files("bpe_openai") / "data" / "o200k_base.tiktoken.gz"
+    # Found without importing bpe_openai, whose import loads its own native tokenizer.
+    spec = importlib.util.find_spec("bpe_openai")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the bpe-openai package, which ships the BPE file, is not installed")
+    packaged = Path(spec.submodule_search_locations[0]) / "data" / "o200k_base.tiktoken.gz"
     contents = gzip.decompress(packaged.read_bytes())
     if hashlib.sha256(contents).hexdigest() != _O200K_HASH:
         raise RuntimeError("the packaged o200k_base BPE file does not match tiktoken's hash")
