@@ -1,5 +1,7 @@
 -- Read models of assistants, threads and messages. They are written only by apply_event(),
 -- inside the append's transaction, and can be rebuilt by replaying the log through it.
+-- An event only ever touches rows of its own stream: the stream id is the object's id for
+-- assistants and threads, and the thread's id for messages.
 
 CREATE TABLE assistants (
     id          text COLLATE "C" PRIMARY KEY,
@@ -50,18 +52,18 @@ BEGIN
     WHEN 'AssistantCreated', 'AssistantUpdated' THEN
         obj := p_data -> 'assistant';
         INSERT INTO assistants (id, project_id, created_at, object)
-        VALUES (obj ->> 'id', p_project, (obj ->> 'created_at')::bigint, obj)
+        VALUES (p_stream, p_project, coalesce((obj ->> 'created_at')::bigint, 0), obj)
         ON CONFLICT (id) DO UPDATE SET object = EXCLUDED.object;
     WHEN 'AssistantDeleted' THEN
-        DELETE FROM assistants WHERE id = p_data ->> 'assistant_id';
+        DELETE FROM assistants WHERE id = p_stream AND project_id = p_project;
     WHEN 'ThreadCreated', 'ThreadUpdated' THEN
         obj := p_data -> 'thread';
         INSERT INTO threads (id, project_id, created_at, object)
-        VALUES (obj ->> 'id', p_project, (obj ->> 'created_at')::bigint, obj)
+        VALUES (p_stream, p_project, coalesce((obj ->> 'created_at')::bigint, 0), obj)
         ON CONFLICT (id) DO UPDATE SET object = EXCLUDED.object;
     WHEN 'ThreadDeleted' THEN
-        DELETE FROM messages WHERE thread_id = p_data ->> 'thread_id';
-        DELETE FROM threads WHERE id = p_data ->> 'thread_id';
+        DELETE FROM messages WHERE thread_id = p_stream AND project_id = p_project;
+        DELETE FROM threads WHERE id = p_stream AND project_id = p_project;
     WHEN 'MessageCreated' THEN
         obj := p_data -> 'message';
         tokens := coalesce((p_data ->> 'token_count')::integer, 0);
@@ -73,9 +75,10 @@ BEGIN
         VALUES (obj ->> 'id', p_stream, p_project, p_version, obj ->> 'run_id', tokens, total, obj);
     WHEN 'MessageUpdated' THEN
         obj := p_data -> 'message';
-        UPDATE messages SET object = obj WHERE id = obj ->> 'id';
+        UPDATE messages SET object = obj WHERE id = obj ->> 'id' AND thread_id = p_stream;
     WHEN 'MessageDeleted' THEN
-        UPDATE messages SET deleted = true WHERE id = p_data ->> 'message_id' AND NOT deleted;
+        UPDATE messages SET deleted = true
+         WHERE id = p_data ->> 'message_id' AND thread_id = p_stream AND NOT deleted;
         IF FOUND THEN
             UPDATE threads SET message_count = message_count - 1 WHERE id = p_stream;
         END IF;

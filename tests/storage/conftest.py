@@ -6,7 +6,6 @@ stream ids of its own.
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -71,8 +70,3 @@ async def fresh_database_url(server_url: str) -> AsyncIterator[str]:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await admin.close()
-
-
-async def gather_tasks(*coros: Awaitable[object]) -> list[object]:
-    """Runs coroutines as tasks; results or exceptions, in order."""
-    return await asyncio.gather(*coros, return_exceptions=True)

@@ -340,24 +340,13 @@ async def test_failed_append_does_not_burn_the_request_id(
     assert events[1].metadata.request_id == request_id
 
 
-TWIN_BUG = pytest.mark.xfail(
-    strict=True,
-    raises=WrongExpectedVersionError,
-    reason=(
-        "storage bug: with NO_STREAM or an exact version the twin blocks in the stream version"
-        " check rather than on the requests key, then fails with WrongExpectedVersionError"
-        " (AE409) instead of returning the duplicate"
-    ),
-)
-
-
 @pytest.mark.parametrize(
     ("existing", "expected_version"),
     [
         pytest.param(False, ANY_VERSION, id="new_stream-any_version"),
         pytest.param(True, ANY_VERSION, id="existing_stream-any_version"),
-        pytest.param(False, NO_STREAM, id="new_stream-no_stream", marks=TWIN_BUG),
-        pytest.param(True, 1, id="existing_stream-exact_version", marks=TWIN_BUG),
+        pytest.param(False, NO_STREAM, id="new_stream-no_stream"),
+        pytest.param(True, 1, id="existing_stream-exact_version"),
     ],
 )
 async def test_concurrent_twins_with_one_request_id_append_once(

@@ -88,6 +88,8 @@ async def test_messages_carry_running_token_totals(storage: Storage, project_id:
         await add_messages(storage, project_id, thread_id, [(msg, tokens)])
 
     running = [sum(counts[: i + 1]) for i in range(len(counts))]
+    thread = await storage.reads.get_thread(project_id, thread_id)
+    assert thread is not None and thread.message_count == len(messages)
     assert await storage.reads.message_token_totals(thread_id) == [
         (m.id, c, t) for m, c, t in zip(messages, counts, running, strict=True)
     ]
@@ -107,6 +109,18 @@ async def test_messages_carry_running_token_totals(storage: Storage, project_id:
         metadata=metadata(project_id),
     )
     assert await storage.reads.get_message(project_id, thread_id, deleted.id) is None
+    thread = await storage.reads.get_thread(project_id, thread_id)
+    assert thread is not None and thread.message_count == len(messages) - 1
+    # Deleting it again changes nothing: the count drops once.
+    await storage.events.append(
+        thread_id,
+        "thread",
+        [events_pb2.MessageDeleted(message_id=deleted.id)],
+        expected_version=2 + len(messages),
+        metadata=metadata(project_id),
+    )
+    thread = await storage.reads.get_thread(project_id, thread_id)
+    assert thread is not None and thread.message_count == len(messages) - 1
     assert await storage.reads.get_message(project_id, thread_id, messages[3].id) is not None
     remaining = [
         (m.id, c, t) for m, c, t in zip(messages, counts, running, strict=True) if m is not deleted
