@@ -28,7 +28,9 @@ async def retry_on_conflict(decide_and_append: Callable[[], Awaitable[T]]) -> T:
         except WrongExpectedVersionError:
             if attempt == CONFLICT_ATTEMPTS - 1:
                 break
-            await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))
+            # The first retry is immediate: most conflicts are a stale cached read.
+            if attempt:
+                await asyncio.sleep(random.uniform(0, 0.002 * attempt))
     raise ConflictError("The object was changed by concurrent requests. Retry the request.")
 
 

@@ -17,7 +17,14 @@ from service.domain.pagination import list_params
 from service.domain.tokens import count_message
 from service.domain.validation import check_id
 from service.errors import FailedPreconditionError, InvalidArgumentError, NotFoundError
-from storage import CursorNotFoundError, PageQuery, Storage, VersionedMessage
+from storage import (
+    CursorNotFoundError,
+    PageQuery,
+    Storage,
+    ThreadHead,
+    VersionedMessage,
+    WrongExpectedVersionError,
+)
 
 
 def not_found(message_id: str) -> NotFoundError:
@@ -59,10 +66,20 @@ class Messages:
             created = events_pb2.MessageCreated(
                 message=message, token_count=count_message(message.content)
             )
-            result = await append(
-                self._events, ctx, request.thread_id, THREAD_KIND, [created], thread.version
-            )
-            if result.duplicate:
+            try:
+                result = await append(
+                    self._events, ctx, request.thread_id, THREAD_KIND, [created], thread.version
+                )
+            except WrongExpectedVersionError:
+                self._threads.forget_head(ctx, request.thread_id)
+                raise
+            if not result.duplicate:
+                self._threads.remember_head(
+                    ctx,
+                    request.thread_id,
+                    ThreadHead(result.last_version, thread.message_count + 1),
+                )
+            else:
                 created = await original_payload(
                     self._events, ctx, result, events_pb2.MessageCreated
                 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 
 from assistants.v1 import common_pb2, events_pb2, thread_pb2
 from google.protobuf.message import Message as ProtoMessage
@@ -18,6 +19,9 @@ from service.errors import NotFoundError
 from storage import NO_STREAM, Storage, ThreadHead, VersionedThread
 
 KIND = "thread"
+# Thread heads kept per process. The expected-version check of every append makes a stale one
+# harmless: it costs one conflict and a fresh read.
+HEAD_CACHE_SIZE = 10_000
 
 
 def not_found(thread_id: str) -> NotFoundError:
@@ -28,6 +32,7 @@ class Threads:
     def __init__(self, storage: Storage) -> None:
         self._events = storage.events
         self._reads = storage.reads
+        self._heads: OrderedDict[tuple[str, str], ThreadHead] = OrderedDict()
 
     async def create(
         self, ctx: RequestContext, request: thread_pb2.CreateThreadRequest
@@ -92,12 +97,32 @@ class Threads:
         await append(self._events, ctx, thread_id, KIND, [deleted], current.version)
 
     async def head(self, ctx: RequestContext, thread_id: str) -> ThreadHead:
-        """The thread's stream version and message count. Raises NotFoundError."""
+        """The thread's stream version and message count, possibly cached, so an append with
+        this version may conflict (then call forget_head and ask again).
+
+        Raises NotFoundError.
+        """
         check_id(thread_id, "thread_id", ids.THREAD)
+        key = (ctx.project_id, thread_id)
+        cached = self._heads.get(key)
+        if cached is not None:
+            self._heads.move_to_end(key)
+            return cached
         found = await self._reads.get_thread_head(ctx.project_id, thread_id)
         if found is None:
             raise not_found(thread_id)
+        self.remember_head(ctx, thread_id, found)
         return found
+
+    def remember_head(self, ctx: RequestContext, thread_id: str, head: ThreadHead) -> None:
+        """Records the head a successful append left the thread at."""
+        self._heads[(ctx.project_id, thread_id)] = head
+        self._heads.move_to_end((ctx.project_id, thread_id))
+        while len(self._heads) > HEAD_CACHE_SIZE:
+            self._heads.popitem(last=False)
+
+    def forget_head(self, ctx: RequestContext, thread_id: str) -> None:
+        self._heads.pop((ctx.project_id, thread_id), None)
 
     async def load(self, ctx: RequestContext, thread_id: str) -> VersionedThread:
         """The thread and its stream version. Raises NotFoundError."""

@@ -149,6 +149,7 @@ def check_response_format(
                 "tools",
                 "Invalid tools: all tools must be of type `function` when `response_format` is "
                 "of type `json_schema`.",
+                None,
             )
 
 

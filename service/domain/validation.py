@@ -137,7 +137,7 @@ def check_id(value: str, param: str, prefix: str) -> None:
             param,
             f"Invalid '{param}': '{value}'. Expected an ID that begins with "
             f"'{prefix.rstrip('_-')}'.",
-            "invalid_value",
+            None,  # the hosted API sent code null for a bad id prefix
         )
 
 
