@@ -13,6 +13,7 @@ from service import logs
 from service.api.server import GrpcServer
 from service.app import Application
 from service.config import ConfigError, Settings
+from service.domain import tokens
 from storage import Storage
 
 log = logging.getLogger("service")
@@ -34,6 +35,7 @@ async def serve(settings: Settings) -> None:
     storage = await _open_storage(settings)
     try:
         app = Application(storage)
+        tokens.encoding()  # load the BPE ranks now, not during the first request
         if not await storage.keys.any_key_exists():
             issued = await app.auth.issue_key(DEFAULT_PROJECT)
             print(

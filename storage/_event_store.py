@@ -11,7 +11,7 @@ from assistants.v1 import events_pb2
 from google.protobuf.message import Message
 
 from storage._errors import DuplicateRequestRaceError, translate_errors
-from storage._event_codec import decode_event, encode_payload, to_json
+from storage._event_codec import decode_event, encode_payload, metadata_json
 
 # Expected versions. A value >= 1 is the exact version the stream must be at.
 NO_STREAM = 0
@@ -68,7 +68,7 @@ class EventStore:
             [uuid.uuid4() for _ in payloads],
             list(types),
             list(data),
-            to_json(metadata),
+            metadata_json(metadata),
             idempotency_key,
         )
         for attempt in range(2):

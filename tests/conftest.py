@@ -19,7 +19,7 @@ from service.api.server import GrpcServer
 from service.app import Application
 from storage import Storage
 from storage._embedded import start_embedded
-from tests.helpers import Client
+from tests.helpers import Client, with_database
 
 
 @pytest.fixture(scope="session")
@@ -32,14 +32,6 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url, server = start_embedded(tmp_path_factory.mktemp("pg"))
     yield url
     server.cleanup()
-
-
-def with_database(url: str, name: str) -> str:
-    """The same server URL, pointing at database `name`."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
 @pytest.fixture(scope="session")

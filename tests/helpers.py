@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import grpc
+from assistants.v1 import assistant_pb2_grpc, message_pb2_grpc, thread_pb2_grpc
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from assistants.v1 import assistant_pb2_grpc, message_pb2_grpc, thread_pb2_grpc
+
+def with_database(url: str, name: str) -> str:
+    """The same PostgreSQL server URL, pointing at database `name`."""
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
 class _Metadata(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]

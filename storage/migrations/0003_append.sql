@@ -18,13 +18,14 @@ CREATE FUNCTION append_events(
     p_types      text[],
     p_data       jsonb[],
     p_metadata   jsonb,
-    p_request_id text
-) RETURNS TABLE (
-    duplicate boolean, stream_id text, first_version bigint, last_version bigint,
-    first_position bigint
-)
-LANGUAGE plpgsql AS $$
--- The output column stream_id must not shadow the tables' columns of that name.
+    p_request_id text,
+    OUT duplicate      boolean,
+    OUT stream_id      text,
+    OUT first_version  bigint,
+    OUT last_version   bigint,
+    OUT first_position bigint
+) LANGUAGE plpgsql AS $$
+-- The output parameter stream_id must not shadow the tables' columns of that name.
 #variable_conflict use_column
 DECLARE
     n        integer := cardinality(p_types);
@@ -42,8 +43,10 @@ BEGIN
         SELECT * INTO prior FROM requests
          WHERE project_id = p_project AND request_id = p_request_id;
         IF FOUND THEN
-            RETURN QUERY SELECT true, prior.stream_id, prior.first_version, prior.last_version,
-                                NULL::bigint;
+            duplicate := true;
+            stream_id := prior.stream_id;
+            first_version := prior.first_version;
+            last_version := prior.last_version;
             RETURN;
         END IF;
     END IF;
@@ -76,8 +79,10 @@ BEGIN
             SELECT * INTO prior FROM requests
              WHERE project_id = p_project AND request_id = p_request_id;
             IF FOUND THEN
-                RETURN QUERY SELECT true, prior.stream_id, prior.first_version, prior.last_version,
-                                    NULL::bigint;
+                duplicate := true;
+                stream_id := prior.stream_id;
+                first_version := prior.first_version;
+                last_version := prior.last_version;
                 RETURN;
             END IF;
         END IF;
@@ -107,6 +112,10 @@ BEGIN
            p_metadata, p_project, p_request_id, now()
       FROM unnest(p_event_ids, p_types, p_data) WITH ORDINALITY AS e (event_id, type, data, ord);
 
-    RETURN QUERY SELECT false, p_stream, v_first, v_last, v_pos;
+    duplicate := false;
+    stream_id := p_stream;
+    first_version := v_first;
+    last_version := v_last;
+    first_position := v_pos;
 END;
 $$;

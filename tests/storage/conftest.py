@@ -14,7 +14,7 @@ import asyncpg
 import pytest
 from assistants.v1 import events_pb2
 
-from tests.conftest import with_database
+from tests.helpers import with_database
 
 
 def new_id(prefix: str) -> str:

@@ -555,3 +555,24 @@ async def test_events_table_rejects_a_duplicate_stream_version(
                 )
     assert caught.value.constraint_name == "events_stream_version"
     assert [e.stream_version for e in await storage.events.read_stream(project_id, stream)] == [1]
+
+
+def test_metadata_json_is_proto3_json() -> None:
+    from google.protobuf import json_format
+
+    from storage._event_codec import metadata_json
+
+    full = events_pb2.EventMetadata(
+        project_id="p",
+        key_id="k",
+        request_id="r",
+        causation_id="c",
+        correlation_id="o",
+        trace_id="t",
+    )
+    for meta in (full, events_pb2.EventMetadata(project_id="p")):
+        assert metadata_json(meta) == json_format.MessageToDict(
+            meta, preserving_proto_field_name=True
+        )
+    # The shortcut holds only while every field is a string.
+    assert all(f.type == f.TYPE_STRING for f in events_pb2.EventMetadata.DESCRIPTOR.fields)
