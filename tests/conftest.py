@@ -12,14 +12,13 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from service.api.server import GrpcServer
 from service.app import Application
 from storage import Storage
 from storage._embedded import start_embedded
-from tests.helpers import Client, with_database
+from tests.helpers import Client, fresh_database
 
 
 @pytest.fixture(scope="session")
@@ -37,22 +36,11 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 async def database_url(server_url: str) -> AsyncIterator[str]:
     """A fresh, migrated database for this test session."""
-    name = f"assistants_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(server_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    url = with_database(server_url, name)
-    storage = await Storage.open(url, Path("."))
-    await storage.migrate()
-    await storage.close()
-    yield url
-    admin = await asyncpg.connect(server_url)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with fresh_database(server_url, "assistants_test") as url:
+        storage = await Storage.open(url, Path("."))
+        await storage.migrate()
+        await storage.close()
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
 import grpc
 from assistants.v1 import assistant_pb2_grpc, message_pb2_grpc, thread_pb2_grpc
 from google.rpc import error_details_pb2
@@ -15,6 +18,25 @@ from grpc_status import rpc_status
 def with_database(url: str, name: str) -> str:
     """The same PostgreSQL server URL, pointing at database `name`."""
     return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+async def _admin(server_url: str, sql: str) -> None:
+    conn = await asyncpg.connect(server_url)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@contextlib.asynccontextmanager
+async def fresh_database(server_url: str, prefix: str) -> AsyncIterator[str]:
+    """The URL of a new, empty database on the server, dropped on exit."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    await _admin(server_url, f'CREATE DATABASE "{name}"')
+    try:
+        yield with_database(server_url, name)
+    finally:
+        await _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 class _Metadata(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]

@@ -8,12 +8,12 @@ from assistants.v1 import assistant_pb2, common_pb2, events_pb2
 
 from service.app._appends import append, original_payload, previous_payload, retry_on_conflict
 from service.app._context import RequestContext
+from service.app._lists import list_response, page_query
 from service.domain import assistants as rules
 from service.domain import ids
-from service.domain.pagination import list_params
 from service.domain.validation import check_id
 from service.errors import NotFoundError
-from storage import NO_STREAM, PageQuery, Storage, VersionedAssistant
+from storage import NO_STREAM, Storage, VersionedAssistant
 
 KIND = "assistant"
 
@@ -45,21 +45,9 @@ class Assistants:
     async def list(
         self, ctx: RequestContext, request: assistant_pb2.ListAssistantsRequest
     ) -> assistant_pb2.ListAssistantsResponse:
-        params = list_params(
-            request.limit if request.HasField("limit") else None,
-            request.order,
-            request.after,
-            request.before,
-            ids.ASSISTANT,
-        )
-        page = await self._reads.list_assistants(ctx.project_id, PageQuery(**vars(params)))
-        response = assistant_pb2.ListAssistantsResponse(
-            object="list", data=page.items, has_more=page.has_more
-        )
-        if page.items:
-            response.first_id = page.items[0].id
-            response.last_id = page.items[-1].id
-        return response
+        query = page_query(request, ids.ASSISTANT)
+        page = await self._reads.list_assistants(ctx.project_id, query)
+        return list_response(assistant_pb2.ListAssistantsResponse(), page)
 
     async def update(
         self, ctx: RequestContext, request: assistant_pb2.UpdateAssistantRequest

@@ -8,18 +8,17 @@ from assistants.v1 import common_pb2, events_pb2, message_pb2
 
 from service.app._appends import append, original_payload, previous_payload, retry_on_conflict
 from service.app._context import RequestContext
+from service.app._lists import list_response, page_query
 from service.app.threads import KIND as THREAD_KIND
 from service.app.threads import Threads
 from service.app.threads import not_found as thread_not_found
 from service.domain import ids, limits
 from service.domain import messages as rules
-from service.domain.pagination import list_params
 from service.domain.tokens import count_message
 from service.domain.validation import check_id
 from service.errors import FailedPreconditionError, InvalidArgumentError, NotFoundError
 from storage import (
     CursorNotFoundError,
-    PageQuery,
     Storage,
     ThreadHead,
     VersionedMessage,
@@ -96,18 +95,12 @@ class Messages:
         self, ctx: RequestContext, request: message_pb2.ListMessagesRequest
     ) -> message_pb2.ListMessagesResponse:
         check_id(request.thread_id, "thread_id", ids.THREAD)
-        params = list_params(
-            request.limit if request.HasField("limit") else None,
-            request.order,
-            request.after,
-            request.before,
-            ids.MESSAGE,
-        )
+        query = page_query(request, ids.MESSAGE)
         if request.run_id:
             check_id(request.run_id, "run_id", ids.RUN)
         try:
             page = await self._reads.list_messages(
-                ctx.project_id, request.thread_id, PageQuery(**vars(params)), request.run_id or None
+                ctx.project_id, request.thread_id, query, request.run_id or None
             )
         except CursorNotFoundError as missing:
             raise InvalidArgumentError(
@@ -117,13 +110,7 @@ class Messages:
             ) from None
         if page is None:
             raise thread_not_found(request.thread_id)
-        response = message_pb2.ListMessagesResponse(
-            object="list", data=page.items, has_more=page.has_more
-        )
-        if page.items:
-            response.first_id = page.items[0].id
-            response.last_id = page.items[-1].id
-        return response
+        return list_response(message_pb2.ListMessagesResponse(), page)
 
     async def update(
         self, ctx: RequestContext, request: message_pb2.UpdateMessageRequest

@@ -28,9 +28,8 @@ import signal
 import sys
 import tempfile
 import time
-import uuid
 import warnings
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -41,7 +40,7 @@ from assistants.v1 import message_pb2, message_pb2_grpc, thread_pb2, thread_pb2_
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from tests.bench._floor_server import METHOD as FLOOR_METHOD
-from tests.helpers import with_database
+from tests.helpers import fresh_database
 
 WARMUP = 200
 ROUNDS = 4
@@ -114,25 +113,6 @@ def database_server() -> Iterator[tuple[str, str]]:
             yield url, "embedded (pgserver)"
         finally:
             server.cleanup()
-
-
-@contextlib.asynccontextmanager
-async def fresh_database(server_url: str) -> AsyncIterator[str]:
-    """A new, empty database on the server, dropped on exit. The server under test migrates it."""
-    name = f"assistants_bench_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(server_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        yield with_database(server_url, name)
-    finally:
-        admin = await asyncpg.connect(server_url)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
 
 
 # --- subprocesses ----------------------------------------------------------------------------
@@ -452,7 +432,7 @@ async def main() -> int:
         tempfile.TemporaryDirectory(prefix="assistants-bench-") as tmp,
     ):
         work_dir = Path(tmp)
-        async with fresh_database(server_url) as database_url:
+        async with fresh_database(server_url, "assistants_bench") as database_url:
             children: list[Child] = []
             try:
                 floor_target = await start_floor(work_dir, children)

@@ -14,7 +14,7 @@ import asyncpg
 import pytest
 from assistants.v1 import events_pb2
 
-from tests.helpers import with_database
+from tests.helpers import fresh_database
 
 
 def new_id(prefix: str) -> str:
@@ -56,17 +56,5 @@ async def lock_waiters(pool: asyncpg.Pool, query_fragment: str) -> int:
 @pytest.fixture
 async def fresh_database_url(server_url: str) -> AsyncIterator[str]:
     """An empty database of its own, dropped after the test."""
-    name = f"assistants_mig_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(server_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        yield with_database(server_url, name)
-    finally:
-        admin = await asyncpg.connect(server_url)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+    async with fresh_database(server_url, "assistants_mig") as url:
+        yield url
