@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,10 @@ def start_embedded(data_dir: Path) -> tuple[str, Any]:
     Returns its connection URL and the server handle. The server keeps its data across
     restarts and is stopped when the last process that started it exits.
     """
-    import pgserver  # imported here: it touches the filesystem at import time
+    with warnings.catch_warnings():
+        # pgserver asks platformdirs for XDG_RUNTIME_DIR, unset on servers; /tmp is used.
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+        import pgserver  # imported here: it touches the filesystem at import time
 
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
