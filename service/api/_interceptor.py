@@ -10,10 +10,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeAlias
 
 import grpc
-from grpc_status import rpc_status
 
 from service.api._context import set_current
-from service.api._status import to_status
+from service.api._status import REQUEST_ID_KEY, grpc_status
 from service.app import Application, RequestContext, from_storage
 from service.errors import AssistantsError
 from service.logs import request_id_var
@@ -65,21 +64,18 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
                 client_id = client_id[:_REQUEST_ID_MAX]
             request_id = client_id or f"req_{uuid.uuid4().hex}"
             request_id_var.set(request_id)
-            context.set_trailing_metadata((("x-request-id", request_id),))
+            context.set_trailing_metadata(((REQUEST_ID_KEY, request_id),))
             outcome = "OK"
             try:
                 principal = await self._app.auth.authenticate(metadata.get("authorization"))
                 set_current(RequestContext(principal, request_id, client_id is not None))
                 return await behavior(request, context)
-            except AssistantsError as error:
-                outcome = error.reason
-                await context.abort_with_status(rpc_status.to_status(to_status(error)))
-            except StorageError as error:
-                mapped = from_storage(error)
-                if mapped is None:
+            except (AssistantsError, StorageError) as failure:
+                error = failure if isinstance(failure, AssistantsError) else from_storage(failure)
+                if error is None:
                     raise
-                outcome = mapped.reason
-                await context.abort_with_status(rpc_status.to_status(to_status(mapped)))
+                outcome = error.reason
+                await context.abort_with_status(grpc_status(error, request_id))
             finally:
                 # Successful calls are logged at DEBUG: formatting a line costs a tenth of the
                 # time of a whole CreateMessage. Client errors are logged at INFO.
@@ -102,9 +98,11 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
                 if isinstance(error, grpc.aio.AbortError):
                     raise
                 log.exception("unexpected error", extra={"method": method})
+                request_id = request_id_var.get() or ""
                 await context.abort(
                     grpc.StatusCode.INTERNAL,
-                    f"The server had an error processing request {request_id_var.get()}.",
+                    f"The server had an error processing request {request_id}.",
+                    trailing_metadata=((REQUEST_ID_KEY, request_id),),
                 )
 
         return guarded

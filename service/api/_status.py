@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import grpc
 from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
@@ -19,6 +21,9 @@ from service.errors import (
 )
 
 ERROR_DOMAIN = "assistants.v1"
+REQUEST_ID_KEY = "x-request-id"
+# Where grpcio-status reads google.rpc.Status from (grpc_status.rpc_status).
+GRPC_DETAILS_METADATA_KEY = "grpc-status-details-bin"
 
 _CODES: dict[type[AssistantsError], tuple[grpc.StatusCode, int]] = {
     InvalidArgumentError: (grpc.StatusCode.INVALID_ARGUMENT, code_pb2.INVALID_ARGUMENT),
@@ -30,6 +35,31 @@ _CODES: dict[type[AssistantsError], tuple[grpc.StatusCode, int]] = {
     UnavailableError: (grpc.StatusCode.UNAVAILABLE, code_pb2.UNAVAILABLE),
     DeadlineExceededError: (grpc.StatusCode.DEADLINE_EXCEEDED, code_pb2.DEADLINE_EXCEEDED),
 }
+
+
+class _GrpcStatus(NamedTuple):
+    code: grpc.StatusCode
+    details: str
+    trailing_metadata: tuple[tuple[str, str | bytes], ...]
+
+
+class GrpcStatus(_GrpcStatus, grpc.Status):
+    """A status to abort with: code, message, and trailing metadata holding the details."""
+
+
+def grpc_status(error: AssistantsError, request_id: str) -> GrpcStatus:
+    """The status an error aborts an RPC with: rich details, and the request id, which
+    aborting would otherwise drop from the trailers."""
+    status = to_status(error)
+    code = next(c for t, (c, _) in _CODES.items() if isinstance(error, t))
+    return GrpcStatus(
+        code,
+        status.message,
+        (
+            (GRPC_DETAILS_METADATA_KEY, status.SerializeToString()),
+            (REQUEST_ID_KEY, request_id),
+        ),
+    )
 
 
 def _packed(detail: object) -> any_pb2.Any:

@@ -1,0 +1,67 @@
+"""Health checking, reflection and request ids: what operators and tools rely on."""
+
+from __future__ import annotations
+
+import grpc
+from assistants.v1 import assistant_pb2
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+from tests.helpers import Client
+
+
+async def test_health_is_serving_without_a_key(grpc_target: str) -> None:
+    async with grpc.aio.insecure_channel(grpc_target) as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        for service in ("", "assistants.v1.AssistantService", "assistants.v1.MessageService"):
+            reply = await stub.Check(health_pb2.HealthCheckRequest(service=service))
+            assert reply.status == health_pb2.HealthCheckResponse.SERVING
+
+
+async def test_reflection_lists_the_services_without_a_key(grpc_target: str) -> None:
+    async with grpc.aio.insecure_channel(grpc_target) as channel:
+        stub = reflection_pb2_grpc.ServerReflectionStub(channel)
+        call = stub.ServerReflectionInfo()
+        await call.write(reflection_pb2.ServerReflectionRequest(list_services=""))
+        reply = await call.read()
+        await call.done_writing()
+        names = {s.name for s in reply.list_services_response.service}
+        assert {
+            "assistants.v1.AssistantService",
+            "assistants.v1.ThreadService",
+            "assistants.v1.MessageService",
+            "grpc.health.v1.Health",
+        } <= names
+
+        call = stub.ServerReflectionInfo()
+        await call.write(
+            reflection_pb2.ServerReflectionRequest(file_containing_symbol="assistants.v1.Assistant")
+        )
+        reply = await call.read()
+        await call.done_writing()
+        assert reply.file_descriptor_response.file_descriptor_proto
+
+
+async def test_every_response_carries_its_request_id(client: Client) -> None:
+    call = client.assistants.ListAssistants(
+        assistant_pb2.ListAssistantsRequest(), metadata=(("x-request-id", "trace-me-123"),)
+    )
+    await call
+    trailers = dict(await call.trailing_metadata() or ())
+    assert trailers.get("x-request-id") == "trace-me-123"
+
+    call = client.assistants.ListAssistants(assistant_pb2.ListAssistantsRequest())
+    await call
+    generated = dict(await call.trailing_metadata() or ()).get("x-request-id", "")
+    assert str(generated).startswith("req_")
+
+    failing = client.assistants.GetAssistant(
+        assistant_pb2.GetAssistantRequest(assistant_id="asst_missing")
+    )
+    try:
+        await failing
+    except grpc.aio.AioRpcError as error:
+        assert error.code() == grpc.StatusCode.NOT_FOUND
+        assert dict(error.trailing_metadata() or ()).get("x-request-id", "").startswith("req_")
+    else:
+        raise AssertionError("a missing assistant was found")
