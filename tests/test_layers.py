@@ -1,0 +1,41 @@
+"""Layers point one way (DESIGN §2): a test, so that a wrong import fails CI."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# package -> top-level modules it must never import
+FORBIDDEN = {
+    "storage": {"service", "grpc", "grpc_health", "grpc_reflection", "grpc_status", "openai"},
+    "service/domain": {"storage", "asyncpg", "grpc", "openai", "service.app", "service.api"},
+    "service/app": {"grpc", "service.api"},
+}
+
+
+def _imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_layer_imports_point_one_way(package: str) -> None:
+    files = sorted((ROOT / package).rglob("*.py"))
+    assert files, f"no modules under {package}"
+    offences = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in files
+        for name in sorted(_imports(path))
+        for banned in FORBIDDEN[package]
+        if name == banned or name.startswith(banned + ".")
+    ]
+    assert not offences, "\n".join(offences)
