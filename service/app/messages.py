@@ -15,7 +15,7 @@ from service.app.threads import not_found as thread_not_found
 from service.domain import ids, limits
 from service.domain import messages as rules
 from service.domain.tokens import count_message
-from service.domain.validation import check_id
+from service.domain.validation import check_id, check_storable
 from service.errors import FailedPreconditionError, InvalidArgumentError, NotFoundError
 from storage import (
     CursorNotFoundError,
@@ -40,6 +40,7 @@ class Messages:
         self, ctx: RequestContext, request: message_pb2.CreateMessageRequest
     ) -> message_pb2.Message:
         check_id(request.thread_id, "thread_id", ids.THREAD)
+        check_storable(request)
         rules.check_message_input(
             request.role, request.content, request.attachments, request.metadata
         )

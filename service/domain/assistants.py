@@ -17,6 +17,7 @@ from service.domain.validation import (
     check_metadata,
     check_number_range,
     check_required_string,
+    check_storable,
 )
 
 OBJECT = "assistant"
@@ -44,6 +45,7 @@ def new_assistant(
     request: assistant_pb2.CreateAssistantRequest, assistant_id: str, now: int
 ) -> assistant_pb2.Assistant:
     """The assistant a create request describes. Raises InvalidArgumentError."""
+    check_storable(request)
     check_tool_resources(request.tool_resources, on_create=True)
     assistant = assistant_pb2.Assistant(id=assistant_id, object=OBJECT, created_at=now)
     apply_paths(assistant, request, [p for p in _UPDATABLE if p != "tool_resources"])
@@ -62,6 +64,7 @@ def updated_assistant(
     current: assistant_pb2.Assistant, request: assistant_pb2.UpdateAssistantRequest
 ) -> assistant_pb2.Assistant:
     """current with the request's changes; metadata is merged. Raises InvalidArgumentError."""
+    check_storable(request)
     paths = paths_to_update(request, _UPDATABLE)
     if "tool_resources" in paths:
         check_tool_resources(request.tool_resources, on_create=False)

@@ -16,6 +16,7 @@ from service.domain.validation import (
     check_max_length,
     check_metadata,
     check_min_items,
+    check_storable,
     invalid_value,
     missing,
 )
@@ -160,6 +161,7 @@ def new_message(
 def updated_message(
     current: message_pb2.Message, request: message_pb2.UpdateMessageRequest
 ) -> message_pb2.Message:
+    check_storable(request)
     paths = paths_to_update(request, ("metadata",))
     message = M.Message()
     message.CopyFrom(current)

@@ -6,7 +6,7 @@ from assistants.v1 import thread_pb2
 
 from service.domain.tools import check_tool_resources
 from service.domain.updates import apply_paths, paths_to_update
-from service.domain.validation import check_metadata
+from service.domain.validation import check_metadata, check_storable
 
 OBJECT = "thread"
 DELETED_OBJECT = "thread.deleted"
@@ -18,6 +18,7 @@ def new_thread(
     request: thread_pb2.CreateThreadRequest, thread_id: str, now: int
 ) -> thread_pb2.Thread:
     """The thread a create request describes, without its messages."""
+    check_storable(request)
     check_tool_resources(request.tool_resources, on_create=True)
     thread = thread_pb2.Thread(id=thread_id, object=OBJECT, created_at=now)
     thread.tool_resources.CopyFrom(request.tool_resources)
@@ -29,6 +30,7 @@ def new_thread(
 def updated_thread(
     current: thread_pb2.Thread, request: thread_pb2.UpdateThreadRequest
 ) -> thread_pb2.Thread:
+    check_storable(request)
     paths = paths_to_update(request, _UPDATABLE)
     if "tool_resources" in paths:
         check_tool_resources(request.tool_resources, on_create=False)

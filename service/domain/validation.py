@@ -7,6 +7,9 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sized
 
+from google.protobuf import struct_pb2
+from google.protobuf.message import Message
+
 from service.domain import limits
 from service.errors import InvalidArgumentError
 
@@ -151,3 +154,39 @@ def check_function_name(name: str, param: str) -> None:
             f"the pattern '^{limits.FUNCTION_NAME_PATTERN}$'.",
             "invalid_value",
         )
+
+
+def _check_text(value: str, param: str) -> None:
+    if "\x00" in value:
+        raise InvalidArgumentError(
+            param, f"Invalid '{param}': strings must not contain the NUL character (U+0000)."
+        )
+
+
+def check_storable(message: Message, prefix: str = "") -> None:
+    """Everything in a request can be stored as JSON text: PostgreSQL refuses U+0000 in text
+    and jsonb, and JSON has no NaN or infinity for a google.protobuf.Value. Either must be the
+    client's error, not the server's."""
+    number = isinstance(message, struct_pb2.Value) and message.HasField("number_value")
+    if number and not math.isfinite(message.number_value):  # type: ignore[attr-defined]
+        param = prefix.rstrip(".")
+        raise InvalidArgumentError(param, f"Invalid '{param}': JSON numbers must be finite.")
+    for field, value in message.ListFields():
+        param = prefix + field.name
+        is_map = field.message_type is not None and field.message_type.GetOptions().map_entry
+        if is_map:
+            for key, item in value.items():
+                _check_text(key, param)
+                _check_item(item, f"{param}.{key}")
+        elif field.is_repeated:
+            for i, item in enumerate(value):
+                _check_item(item, f"{param}[{i}]")
+        else:
+            _check_item(value, param)
+
+
+def _check_item(item: object, param: str) -> None:
+    if isinstance(item, str):
+        _check_text(item, param)
+    elif isinstance(item, Message):
+        check_storable(item, param + ".")
