@@ -9,6 +9,7 @@ from storage._errors import (
     StorageTimeoutError,
     TransientStorageError,
     WrongExpectedVersionError,
+    is_connection_error,
 )
 from storage._event_store import ANY_VERSION, NO_STREAM, STREAM_EXISTS, AppendResult, EventStore
 from storage._keys import KeyRecord, KeyStore
@@ -47,6 +48,7 @@ __all__ = [
     "VersionedMessage",
     "VersionedThread",
     "WrongExpectedVersionError",
+    "is_connection_error",
     "load_migrations",
     "migrate",
 ]

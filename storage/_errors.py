@@ -41,6 +41,19 @@ class StorageTimeoutError(StorageError):
     """The database cancelled the statement (statement_timeout or a cancel request)."""
 
 
+def is_connection_error(error: BaseException) -> bool:
+    """True for a lost or refused database connection: the database is unavailable."""
+    return isinstance(
+        error,
+        OSError
+        | asyncpg.InterfaceError
+        | asyncpg.PostgresConnectionError
+        | asyncpg.CannotConnectNowError
+        | asyncpg.TooManyConnectionsError
+        | asyncpg.AdminShutdownError,
+    )
+
+
 _BY_SQLSTATE: dict[str, type[StorageError]] = {
     "40001": TransientStorageError,
     "40P01": TransientStorageError,

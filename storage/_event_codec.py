@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from assistants.v1 import events_pb2
 from google.protobuf import json_format
 from google.protobuf.message import Message
+
+from assistants.v1 import events_pb2
 
 _PAYLOAD = events_pb2.Event.DESCRIPTOR.oneofs_by_name["payload"]
 # "AssistantCreated" -> "assistant_created": the stored type is the payload message name.

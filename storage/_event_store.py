@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import asyncpg
-from assistants.v1 import events_pb2
 from google.protobuf.message import Message
 
+from assistants.v1 import events_pb2
 from storage._errors import DuplicateRequestRaceError, translate_errors
 from storage._event_codec import decode_event, encode_payload, metadata_json
 

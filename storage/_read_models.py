@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import asyncpg
-from assistants.v1 import assistant_pb2, message_pb2, thread_pb2
 from google.protobuf import json_format
 from google.protobuf.message import Message as ProtoMessage
 
+from assistants.v1 import assistant_pb2, message_pb2, thread_pb2
 from storage._pages import Page, PageQuery, keyset, to_page
 
 P = TypeVar("P", bound=ProtoMessage)

@@ -10,9 +10,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import grpc
-from assistants.v1 import assistant_pb2_grpc, message_pb2_grpc, thread_pb2_grpc
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
+
+from assistants.v1 import assistant_pb2_grpc, message_pb2_grpc, thread_pb2_grpc
 
 
 def with_database(url: str, name: str) -> str:

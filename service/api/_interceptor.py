@@ -13,10 +13,8 @@ import grpc
 
 from service.api._context import set_current
 from service.api._status import REQUEST_ID_KEY, grpc_status
-from service.app import Application, RequestContext, from_storage
-from service.errors import AssistantsError
+from service.app import Application, RequestContext, client_error
 from service.logs import request_id_var
-from storage import StorageError
 
 log = logging.getLogger("service.api")
 
@@ -70,8 +68,8 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
                 principal = await self._app.auth.authenticate(metadata.get("authorization"))
                 set_current(RequestContext(principal, request_id, client_id is not None))
                 return await behavior(request, context)
-            except (AssistantsError, StorageError) as failure:
-                error = failure if isinstance(failure, AssistantsError) else from_storage(failure)
+            except Exception as failure:
+                error = client_error(failure)
                 if error is None:
                     raise
                 outcome = error.reason

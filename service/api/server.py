@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
 from assistants.v1 import (
     assistant_pb2,
     assistant_pb2_grpc,
@@ -11,9 +14,6 @@ from assistants.v1 import (
     thread_pb2,
     thread_pb2_grpc,
 )
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
-
 from service.api._interceptor import ServiceInterceptor
 from service.api.servicers import AssistantServicer, MessageServicer, ThreadServicer
 from service.app import Application

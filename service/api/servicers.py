@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, TypeAlias
 
 import grpc
+
 from assistants.v1 import (
     assistant_pb2,
     assistant_pb2_grpc,
@@ -14,7 +15,6 @@ from assistants.v1 import (
     thread_pb2,
     thread_pb2_grpc,
 )
-
 from service.api._context import current
 from service.app import Application
 

@@ -7,7 +7,7 @@ it read; a concurrent writer makes it decide again. Nothing here knows the trans
 from __future__ import annotations
 
 from service.app._context import Principal, RequestContext
-from service.app._errors import from_storage
+from service.app._errors import client_error
 from service.app.assistants import Assistants
 from service.app.auth import Authenticator, IssuedKey
 from service.app.messages import Messages
@@ -32,5 +32,5 @@ __all__ = [
     "IssuedKey",
     "Principal",
     "RequestContext",
-    "from_storage",
+    "client_error",
 ]

@@ -1,4 +1,4 @@
-"""Storage failures as client-visible errors: one table, used by the gRPC and HTTP layers."""
+"""Failures as client-visible errors: one table, used by the gRPC and HTTP layers."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from storage import (
     StorageTimeoutError,
     TransientStorageError,
     WrongExpectedVersionError,
+    is_connection_error,
 )
 
 _TABLE: tuple[tuple[type[StorageError], AssistantsError], ...] = (
@@ -25,9 +26,13 @@ _TABLE: tuple[tuple[type[StorageError], AssistantsError], ...] = (
 )
 
 
-def from_storage(error: StorageError) -> AssistantsError | None:
-    """The client-visible error for a storage failure, or None for a server fault."""
-    for storage_type, client_error in _TABLE:
+def client_error(error: Exception) -> AssistantsError | None:
+    """The error a client may see for a failure, or None for a server fault (INTERNAL)."""
+    if isinstance(error, AssistantsError):
+        return error
+    for storage_type, known in _TABLE:
         if isinstance(error, storage_type):
-            return type(client_error)(client_error.message)
+            return type(known)(known.message)
+    if is_connection_error(error):
+        return UnavailableError("The database is unavailable. Retry the request.")
     return None

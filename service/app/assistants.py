@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 from assistants.v1 import assistant_pb2, common_pb2, events_pb2
-
 from service.app._appends import append, original_payload, previous_payload, retry_on_conflict
 from service.app._context import RequestContext
 from service.app._lists import list_response, page_query

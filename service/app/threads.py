@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 
-from assistants.v1 import common_pb2, events_pb2, thread_pb2
 from google.protobuf.message import Message as ProtoMessage
 
+from assistants.v1 import common_pb2, events_pb2, thread_pb2
 from service.app._appends import append, original_payload, previous_payload, retry_on_conflict
 from service.app._context import RequestContext
 from service.domain import ids, limits

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from assistants.v1 import assistant_pb2, tools_pb2
-
 from service.domain import limits
 from service.domain.tools import (
     check_reasoning_effort,

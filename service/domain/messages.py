@@ -6,7 +6,6 @@ from collections.abc import Mapping, Sequence
 from urllib.parse import urlsplit
 
 from assistants.v1 import message_pb2
-
 from service.domain import ids, limits
 from service.domain.tools import enum_name
 from service.domain.updates import apply_paths, paths_to_update

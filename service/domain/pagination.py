@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assistants.v1 import common_pb2
-
 from service.domain import limits
 from service.domain.validation import check_id, check_integer_range, invalid_value
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from assistants.v1 import thread_pb2
-
 from service.domain.tools import check_tool_resources
 from service.domain.updates import apply_paths, paths_to_update
 from service.domain.validation import check_metadata, check_storable

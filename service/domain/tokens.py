@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import tiktoken
+
 from assistants.v1 import message_pb2
 
 # tiktoken's expected sha256 of o200k_base.tiktoken.

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from assistants.v1 import tools_pb2
-
 from service.domain import ids, limits
 from service.domain.validation import (
     check_function_name,

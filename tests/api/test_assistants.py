@@ -16,9 +16,9 @@ from typing import Any
 
 import grpc
 import pytest
-from assistants.v1 import assistant_pb2, common_pb2, tools_pb2
 from google.protobuf import field_mask_pb2, struct_pb2
 
+from assistants.v1 import assistant_pb2, common_pb2, tools_pb2
 from tests.helpers import Client, error_info, field_violation, request_id
 
 A = assistant_pb2

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from assistants.v1 import common_pb2, message_pb2, thread_pb2
 
+from assistants.v1 import common_pb2, message_pb2, thread_pb2
 from tests.helpers import Client, error_info, field_violation, request_id
 
 M = message_pb2

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
+
 import grpc
-from assistants.v1 import assistant_pb2
+import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
+from assistants.v1 import assistant_pb2
+from service.api.server import GrpcServer
+from service.app import Application
+from storage import Storage
 from tests.helpers import Client
 
 
@@ -65,3 +72,20 @@ async def test_every_response_carries_its_request_id(client: Client) -> None:
         assert dict(error.trailing_metadata() or ()).get("x-request-id", "").startswith("req_")
     else:
         raise AssertionError("a missing assistant was found")
+
+
+async def test_a_lost_database_is_unavailable_not_internal(database_url: str) -> None:
+    storage = await Storage.open(database_url, Path("."), min_size=1, max_size=2)
+    app = Application(storage)
+    issued = await app.auth.issue_key(f"outage-{uuid.uuid4().hex[:8]}")
+    server = await GrpcServer.start(app, "127.0.0.1", 0)
+    client = Client(f"127.0.0.1:{server.port}", issued.secret)
+    try:
+        await client.assistants.ListAssistants(assistant_pb2.ListAssistantsRequest())
+        await storage.close()
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await client.assistants.ListAssistants(assistant_pb2.ListAssistantsRequest())
+        assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+    finally:
+        await client.close()
+        await server.stop(0)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from assistants.v1 import assistant_pb2, message_pb2, thread_pb2, tools_pb2
 from google.protobuf import struct_pb2
 
+from assistants.v1 import assistant_pb2, message_pb2, thread_pb2, tools_pb2
 from tests.helpers import Client, field_violation
 
 NUL = "a\x00b"

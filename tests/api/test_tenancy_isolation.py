@@ -6,8 +6,8 @@ from collections.abc import Awaitable
 
 import grpc
 import pytest
-from assistants.v1 import assistant_pb2, message_pb2, thread_pb2
 
+from assistants.v1 import assistant_pb2, message_pb2, thread_pb2
 from tests.helpers import Client
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import grpc
 import pytest
-from assistants.v1 import common_pb2, events_pb2, message_pb2, thread_pb2
 
+from assistants.v1 import common_pb2, events_pb2, message_pb2, thread_pb2
 from service.domain import ids, limits
 from service.domain.messages import new_message
 from service.domain.tokens import count_message

@@ -6,8 +6,8 @@ import time
 
 import grpc
 import pytest
-from assistants.v1 import message_pb2, thread_pb2, tools_pb2
 
+from assistants.v1 import message_pb2, thread_pb2, tools_pb2
 from tests.helpers import Client, field_violation
 
 M = message_pb2

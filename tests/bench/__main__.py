@@ -36,9 +36,9 @@ from typing import Any, TextIO
 
 import asyncpg
 import grpc
-from assistants.v1 import message_pb2, message_pb2_grpc, thread_pb2, thread_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from assistants.v1 import message_pb2, message_pb2_grpc, thread_pb2, thread_pb2_grpc
 from tests.bench._floor_server import METHOD as FLOOR_METHOD
 from tests.helpers import fresh_database
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from assistants.v1 import assistant_pb2, common_pb2, message_pb2, tools_pb2
 
+from assistants.v1 import assistant_pb2, common_pb2, message_pb2, tools_pb2
 from service.domain import ids, tokens
 from service.domain.assistants import new_assistant, updated_assistant
 from service.domain.pagination import list_params

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import grpc
 import pytest
-from assistants.v1 import assistant_pb2, message_pb2, thread_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from assistants.v1 import assistant_pb2, message_pb2, thread_pb2
 from tests.helpers import Client
 
 pytestmark = pytest.mark.slow

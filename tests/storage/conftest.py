@@ -12,8 +12,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import asyncpg
 import pytest
-from assistants.v1 import events_pb2
 
+from assistants.v1 import events_pb2
 from tests.helpers import fresh_database
 
 

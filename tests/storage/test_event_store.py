@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
-from assistants.v1 import assistant_pb2, events_pb2
 
+from assistants.v1 import assistant_pb2, events_pb2
 from storage import (
     ANY_VERSION,
     NO_STREAM,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from assistants.v1 import events_pb2, message_pb2, thread_pb2
 
+from assistants.v1 import events_pb2, message_pb2, thread_pb2
 from storage import NO_STREAM, CursorNotFoundError, PageQuery, Storage
 from tests.storage.conftest import metadata, new_id
 
