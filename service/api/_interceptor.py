@@ -71,6 +71,7 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
             except Exception as failure:
                 error = client_error(failure)
                 if error is None:
+                    outcome = "INTERNAL"
                     raise
                 outcome = error.reason
                 await context.abort_with_status(grpc_status(error, request_id))

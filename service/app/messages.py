@@ -11,11 +11,11 @@ from service.app._lists import list_response, page_query
 from service.app.threads import KIND as THREAD_KIND
 from service.app.threads import Threads
 from service.app.threads import not_found as thread_not_found
-from service.domain import ids, limits
+from service.domain import ids
 from service.domain import messages as rules
 from service.domain.tokens import count_message
 from service.domain.validation import check_id, check_storable
-from service.errors import FailedPreconditionError, InvalidArgumentError, NotFoundError
+from service.errors import InvalidArgumentError, NotFoundError
 from storage import (
     CursorNotFoundError,
     Storage,
@@ -48,11 +48,7 @@ class Messages:
 
         async def attempt() -> message_pb2.Message:
             thread = await self._threads.head(ctx, request.thread_id)
-            if thread.message_count >= limits.THREAD_MESSAGES_MAX:
-                raise FailedPreconditionError(
-                    f"Thread {request.thread_id} already has the maximum of "
-                    f"{limits.THREAD_MESSAGES_MAX} messages."
-                )
+            rules.check_room(request.thread_id, thread.message_count)
             message = rules.new_message(
                 message_id=ids.new_id(ids.MESSAGE),
                 thread_id=request.thread_id,

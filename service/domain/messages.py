@@ -19,7 +19,7 @@ from service.domain.validation import (
     invalid_value,
     missing,
 )
-from service.errors import InvalidArgumentError
+from service.errors import FailedPreconditionError, InvalidArgumentError
 
 M = message_pb2
 OBJECT = "thread.message"
@@ -112,6 +112,14 @@ def _check_detail(image: message_pb2.ImageFile | message_pb2.ImageUrl, param: st
             param,
             "IMAGE_DETAIL_",
             allowed=(M.IMAGE_DETAIL_AUTO, M.IMAGE_DETAIL_LOW, M.IMAGE_DETAIL_HIGH),
+        )
+
+
+def check_room(thread_id: str, message_count: int) -> None:
+    """A thread holds at most THREAD_MESSAGES_MAX messages."""
+    if message_count >= limits.THREAD_MESSAGES_MAX:
+        raise FailedPreconditionError(
+            f"Thread {thread_id} already has the maximum of {limits.THREAD_MESSAGES_MAX} messages."
         )
 
 
