@@ -13,7 +13,6 @@ from service.app.threads import Threads
 from service.app.threads import not_found as thread_not_found
 from service.domain import ids
 from service.domain import messages as rules
-from service.domain.tokens import count_message
 from service.domain.validation import check_id, check_storable
 from service.errors import InvalidArgumentError, NotFoundError
 from storage import (
@@ -58,9 +57,7 @@ class Messages:
                 attachments=request.attachments,
                 metadata=request.metadata,
             )
-            created = events_pb2.MessageCreated(
-                message=message, token_count=count_message(message.content)
-            )
+            created = rules.message_created(message)
             try:
                 result = await append(
                     self._events, ctx, request.thread_id, THREAD_KIND, [created], thread.version

@@ -13,7 +13,6 @@ from service.app._context import RequestContext
 from service.domain import ids, limits
 from service.domain import messages as message_rules
 from service.domain import threads as rules
-from service.domain.tokens import count_message
 from service.domain.validation import check_id, check_max_items
 from service.errors import NotFoundError
 from storage import NO_STREAM, Storage, ThreadHead, VersionedThread
@@ -57,15 +56,12 @@ class Threads:
                 attachments=m.attachments,
                 metadata=m.metadata,
             )
-            payloads.append(
-                events_pb2.MessageCreated(
-                    message=message, token_count=count_message(message.content)
-                )
-            )
+            payloads.append(message_rules.message_created(message))
         result = await append(self._events, ctx, thread.id, KIND, payloads, NO_STREAM)
         if result.duplicate:
             created = await original_payload(self._events, ctx, result, events_pb2.ThreadCreated)
             return created.thread
+        self.remember_head(ctx, thread.id, ThreadHead(result.last_version, len(request.messages)))
         return thread
 
     async def get(self, ctx: RequestContext, thread_id: str) -> thread_pb2.Thread:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from urllib.parse import urlsplit
 
-from assistants.v1 import message_pb2
+from assistants.v1 import events_pb2, message_pb2
 from service.domain import ids, limits
+from service.domain.tokens import count_message
 from service.domain.tools import enum_name
 from service.domain.updates import apply_paths, paths_to_update
 from service.domain.validation import (
@@ -163,6 +164,12 @@ def new_message(
         attachments=attachments,
         metadata=metadata,
     )
+
+
+def message_created(message: message_pb2.Message) -> events_pb2.MessageCreated:
+    """The event that adds a message to its thread, with its token count for the context
+    window."""
+    return events_pb2.MessageCreated(message=message, token_count=count_message(message.content))
 
 
 def updated_message(
