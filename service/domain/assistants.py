@@ -10,7 +10,7 @@ from service.domain.tools import (
     check_tool_resources,
     check_tools,
 )
-from service.domain.updates import apply_paths, paths_to_update
+from service.domain.updates import apply_paths, updated_copy
 from service.domain.validation import (
     check_max_length,
     check_metadata,
@@ -63,13 +63,7 @@ def updated_assistant(
     current: assistant_pb2.Assistant, request: assistant_pb2.UpdateAssistantRequest
 ) -> assistant_pb2.Assistant:
     """current with the request's changes; metadata is merged. Raises InvalidArgumentError."""
-    check_storable(request)
-    paths = paths_to_update(request, _UPDATABLE)
-    if "tool_resources" in paths:
-        check_tool_resources(request.tool_resources, on_create=False)
-    assistant = assistant_pb2.Assistant()
-    assistant.CopyFrom(current)
-    apply_paths(assistant, request, paths)
+    assistant = updated_copy(current, request, _UPDATABLE)
     check_assistant(assistant)
     return assistant
 

@@ -9,14 +9,13 @@ from assistants.v1 import events_pb2, message_pb2
 from service.domain import ids, limits
 from service.domain.tokens import count_message
 from service.domain.tools import enum_name
-from service.domain.updates import apply_paths, paths_to_update
+from service.domain.updates import updated_copy
 from service.domain.validation import (
     check_id,
     check_max_items,
     check_max_length,
     check_metadata,
     check_min_items,
-    check_storable,
     invalid_value,
     missing,
 )
@@ -175,10 +174,6 @@ def message_created(message: message_pb2.Message) -> events_pb2.MessageCreated:
 def updated_message(
     current: message_pb2.Message, request: message_pb2.UpdateMessageRequest
 ) -> message_pb2.Message:
-    check_storable(request)
-    paths = paths_to_update(request, ("metadata",))
-    message = M.Message()
-    message.CopyFrom(current)
-    apply_paths(message, request, paths)
+    message = updated_copy(current, request, ("metadata",))
     check_metadata(message.metadata)
     return message

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from assistants.v1 import thread_pb2
 from service.domain.tools import check_tool_resources
-from service.domain.updates import apply_paths, paths_to_update
+from service.domain.updates import updated_copy
 from service.domain.validation import check_metadata, check_storable
 
 OBJECT = "thread"
@@ -29,13 +29,7 @@ def new_thread(
 def updated_thread(
     current: thread_pb2.Thread, request: thread_pb2.UpdateThreadRequest
 ) -> thread_pb2.Thread:
-    check_storable(request)
-    paths = paths_to_update(request, _UPDATABLE)
-    if "tool_resources" in paths:
-        check_tool_resources(request.tool_resources, on_create=False)
-    thread = thread_pb2.Thread()
-    thread.CopyFrom(current)
-    apply_paths(thread, request, paths)
+    thread = updated_copy(current, request, _UPDATABLE)
     check_thread(thread)
     return thread
 

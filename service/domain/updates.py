@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeVar
 
 from google.protobuf.message import Message
 
+from service.domain.validation import check_storable
 from service.errors import InvalidArgumentError
 
 # Maps merged into the current value rather than replacing it, as the OpenAI API does.
@@ -35,6 +37,19 @@ def paths_to_update(request: Message, updatable: Iterable[str]) -> list[str]:
                 )
         return list(dict.fromkeys(mask.paths))
     return [name for name in allowed if _present(request, name)]
+
+
+M = TypeVar("M", bound=Message)
+
+
+def updated_copy(current: M, request: Message, updatable: Iterable[str]) -> M:
+    """A copy of current with an update request applied; the caller checks the result."""
+    check_storable(request)
+    paths = paths_to_update(request, updatable)
+    result = type(current)()
+    result.CopyFrom(current)
+    apply_paths(result, request, paths)
+    return result
 
 
 def apply_paths(target: Message, request: Message, paths: Iterable[str]) -> None:

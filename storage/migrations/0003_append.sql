@@ -33,22 +33,16 @@ DECLARE
     v_first  bigint;
     v_pos    bigint;
     v_actual bigint;
-    prior    requests%ROWTYPE;
 BEGIN
     IF n IS NULL OR n = 0 THEN
         RAISE EXCEPTION 'append_events: no events' USING ERRCODE = '22023';
     END IF;
 
-    IF p_request_id IS NOT NULL THEN
-        SELECT * INTO prior FROM requests
-         WHERE project_id = p_project AND request_id = p_request_id;
-        IF FOUND THEN
-            duplicate := true;
-            stream_id := prior.stream_id;
-            first_version := prior.first_version;
-            last_version := prior.last_version;
-            RETURN;
-        END IF;
+    SELECT true, r.stream_id, r.first_version, r.last_version
+      INTO duplicate, stream_id, first_version, last_version
+      FROM requests r WHERE r.project_id = p_project AND r.request_id = p_request_id;
+    IF FOUND THEN
+        RETURN;
     END IF;
 
     IF p_expected = 0 THEN
@@ -75,16 +69,11 @@ BEGIN
     IF v_last IS NULL THEN
         -- A twin under the same request id may have moved the stream while this call waited
         -- for its row lock; once it committed, this is a retry, not a conflict.
-        IF p_request_id IS NOT NULL THEN
-            SELECT * INTO prior FROM requests
-             WHERE project_id = p_project AND request_id = p_request_id;
-            IF FOUND THEN
-                duplicate := true;
-                stream_id := prior.stream_id;
-                first_version := prior.first_version;
-                last_version := prior.last_version;
-                RETURN;
-            END IF;
+        SELECT true, r.stream_id, r.first_version, r.last_version
+          INTO duplicate, stream_id, first_version, last_version
+          FROM requests r WHERE r.project_id = p_project AND r.request_id = p_request_id;
+        IF FOUND THEN
+            RETURN;
         END IF;
         SELECT version INTO v_actual FROM streams
          WHERE stream_id = p_stream AND project_id = p_project;
