@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from service import logs
 from service.api.server import GrpcServer
 from service.app import Application
+from service.app.auth import CACHE_SECONDS
 from service.config import ConfigError, Settings
 from service.domain import tokens
 from storage import Storage
@@ -75,6 +76,30 @@ async def create_key(settings: Settings, project: str) -> None:
     print(issued.secret)
 
 
+async def list_keys(settings: Settings, project: str | None) -> None:
+    storage = await _open_storage(settings)
+    try:
+        keys = await storage.keys.list_keys(project)
+    finally:
+        await storage.close()
+    for key in keys:
+        state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
+        print(f"{key.key_id}  {key.project_name} ({key.project_id})  {state}")
+
+
+async def revoke_key(settings: Settings, key_id: str) -> int:
+    storage = await _open_storage(settings)
+    try:
+        revoked = await storage.keys.revoke(key_id)
+    finally:
+        await storage.close()
+    if not revoked:
+        print(f"assistants: no active key {key_id}", file=sys.stderr)
+        return 1
+    print(f"revoked {key_id}; servers that used it stop accepting it within {CACHE_SECONDS:g} s")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistants", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -84,6 +109,10 @@ def _parser() -> argparse.ArgumentParser:
     key_commands = keys.add_subparsers(dest="keys_command", required=True)
     create = key_commands.add_parser("create", help="create a key; prints it as the last line")
     create.add_argument("--project", required=True, help="project name; created if new")
+    listing = key_commands.add_parser("list", help="list keys (never their secrets)")
+    listing.add_argument("--project", help="only this project's keys")
+    revoke = key_commands.add_parser("revoke", help="revoke a key by its id")
+    revoke.add_argument("key_id")
     return parser
 
 
@@ -99,8 +128,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(serve(settings))
     elif args.command == "migrate":
         asyncio.run(run_migrate(settings))
-    elif args.command == "keys":
+    elif args.keys_command == "create":
         asyncio.run(create_key(settings, args.project))
+    elif args.keys_command == "list":
+        asyncio.run(list_keys(settings, args.project))
+    else:
+        return asyncio.run(revoke_key(settings, args.key_id))
     return 0
 
 

@@ -12,7 +12,7 @@ from storage._errors import (
     is_connection_error,
 )
 from storage._event_store import ANY_VERSION, NO_STREAM, STREAM_EXISTS, AppendResult, EventStore
-from storage._keys import KeyRecord, KeyStore
+from storage._keys import KeyInfo, KeyRecord, KeyStore
 from storage._migrations import MigrationError, load_migrations, migrate
 from storage._pages import Page, PageQuery
 from storage._read_models import (
@@ -33,6 +33,7 @@ __all__ = [
     "CursorNotFoundError",
     "DuplicateRequestRaceError",
     "EventStore",
+    "KeyInfo",
     "KeyRecord",
     "KeyStore",
     "MigrationError",

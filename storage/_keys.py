@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import asyncpg
 
@@ -11,6 +12,17 @@ import asyncpg
 class KeyRecord:
     key_id: str
     project_id: str
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """A key as an operator sees it; never its secret."""
+
+    key_id: str
+    project_id: str
+    project_name: str
+    created_at: datetime
+    revoked_at: datetime | None
 
 
 class KeyStore:
@@ -52,3 +64,23 @@ class KeyStore:
     async def any_key_exists(self) -> bool:
         found: bool = await self._pool.fetchval("SELECT EXISTS (SELECT 1 FROM api_keys)")
         return found
+
+    async def list_keys(self, project_name: str | None = None) -> list[KeyInfo]:
+        rows = await self._pool.fetch(
+            """
+            SELECT k.id, k.project_id, p.name, k.created_at, k.revoked_at
+              FROM api_keys k JOIN projects p ON p.id = k.project_id
+             WHERE $1::text IS NULL OR p.name = $1
+             ORDER BY p.name, k.created_at
+            """,
+            project_name,
+        )
+        return [KeyInfo(*row) for row in rows]
+
+    async def revoke(self, key_id: str) -> bool:
+        """Revokes a key; False when there is no such unrevoked key."""
+        status: str = await self._pool.execute(
+            "UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
+            key_id,
+        )
+        return status == "UPDATE 1"

@@ -16,7 +16,8 @@ from storage import KeyStore
 _SECRET_PREFIX = "sk-asst-"
 _SECRET_CHARS = 48
 # Resolved keys are cached this long, so an authenticated call costs no database round trip.
-_CACHE_SECONDS = 60.0
+# It is also how long a revoked key may still work on a server that used it just before.
+CACHE_SECONDS = 30.0
 _CACHE_MAX = 10_000
 
 
@@ -70,5 +71,5 @@ class Authenticator:
         principal = Principal(project_id=record.project_id, key_id=record.key_id)
         if len(self._cache) >= _CACHE_MAX:
             self._cache.clear()
-        self._cache[key_hash] = (now + _CACHE_SECONDS, principal)
+        self._cache[key_hash] = (now + CACHE_SECONDS, principal)
         return principal

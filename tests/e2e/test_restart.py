@@ -165,3 +165,44 @@ async def test_keys_create_prints_a_working_key_last(tmp_path: Path) -> None:
             await stranger.assistants.ListAssistants(assistant_pb2.ListAssistantsRequest())
         assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
         await stranger.close()
+
+
+async def _cli(tmp_path: Path, *args: str) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "service.cli",
+        *args,
+        env=_env(tmp_path, _free_port()),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, out.decode()
+
+
+async def test_keys_list_and_revoke(tmp_path: Path) -> None:
+    _, created = await _cli(tmp_path, "keys", "create", "--project", "acme")
+    secret = created.strip().splitlines()[-1]
+    key_id = next(line.split()[-1] for line in created.splitlines() if line.startswith("key id:"))
+    _, other = await _cli(tmp_path, "keys", "create", "--project", "other")
+
+    code, listed = await _cli(tmp_path, "keys", "list", "--project", "acme")
+    assert code == 0
+    assert key_id in listed and "active" in listed and secret not in listed
+    assert "other" not in listed
+
+    assert (await _cli(tmp_path, "keys", "revoke", key_id))[0] == 0
+    assert (await _cli(tmp_path, "keys", "revoke", key_id))[0] == 1, "revoked twice"
+    _, listed = await _cli(tmp_path, "keys", "list")
+    assert f"{key_id}  acme" in listed and "revoked" in listed
+
+    async with serving(tmp_path) as served:
+        revoked = Client(served.target, secret)
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await revoked.assistants.ListAssistants(assistant_pb2.ListAssistantsRequest())
+        assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        await revoked.close()
+        still = Client(served.target, other.strip().splitlines()[-1])
+        await still.assistants.ListAssistants(assistant_pb2.ListAssistantsRequest())
+        await still.close()
