@@ -11,7 +11,14 @@ from storage._errors import (
     WrongExpectedVersionError,
     is_connection_error,
 )
-from storage._event_store import ANY_VERSION, NO_STREAM, STREAM_EXISTS, AppendResult, EventStore
+from storage._event_store import (
+    ANY_VERSION,
+    NO_STREAM,
+    STREAM_EXISTS,
+    AppendResult,
+    EventStore,
+    RunPublication,
+)
 from storage._keys import KeyInfo, KeyRecord, KeyStore
 from storage._migrations import MigrationError, load_migrations, migrate
 from storage._pages import Page, PageQuery
@@ -23,6 +30,8 @@ from storage._read_models import (
     VersionedMessage,
     VersionedThread,
 )
+from storage._run_streams import RunStreams, StreamEntry
+from storage._runs import ClaimedRun, Runs, VersionedRun
 from storage._storage import Storage
 
 __all__ = [
@@ -30,6 +39,7 @@ __all__ = [
     "NO_STREAM",
     "STREAM_EXISTS",
     "AppendResult",
+    "ClaimedRun",
     "CursorNotFoundError",
     "DuplicateRequestRaceError",
     "EventStore",
@@ -40,13 +50,18 @@ __all__ = [
     "Page",
     "PageQuery",
     "ReadModels",
+    "RunPublication",
+    "RunStreams",
+    "Runs",
     "Storage",
     "StorageError",
     "StorageTimeoutError",
+    "StreamEntry",
     "ThreadHead",
     "TransientStorageError",
     "VersionedAssistant",
     "VersionedMessage",
+    "VersionedRun",
     "VersionedThread",
     "WrongExpectedVersionError",
     "is_connection_error",

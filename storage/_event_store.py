@@ -35,6 +35,19 @@ class AppendResult:
     first_version: int
     last_version: int
     first_position: int | None
+    # The run-stream sequence number of the first published run event, when there were any.
+    first_sequence: int | None = None
+
+
+@dataclass(frozen=True)
+class RunPublication:
+    """Run events to publish on a run's stream in the same transaction as an append.
+
+    Each event is its name and a serialized assistants.v1.RunEvent.
+    """
+
+    run_id: str
+    events: Sequence[tuple[str, bytes]]
 
 
 class EventStore:
@@ -52,12 +65,14 @@ class EventStore:
         expected_version: int,
         metadata: events_pb2.EventMetadata,
         idempotency_key: str | None = None,
+        publish: RunPublication | None = None,
     ) -> AppendResult:
         """Appends payloads to a stream in one round trip, and their projections with them.
 
         A second append under the same idempotency_key (a client's request id) appends nothing
         and returns the first append's stream and versions, with duplicate set.
         Raises WrongExpectedVersionError when the stream is not at expected_version.
+        With publish, its run events are published on the run's stream in the same transaction.
         """
         types, data = zip(*(encode_payload(p) for p in payloads), strict=True)
         args = (
@@ -71,12 +86,18 @@ class EventStore:
             metadata_json(metadata),
             idempotency_key,
         )
+        sql = "SELECT * FROM append_events($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        if publish is not None and publish.events:
+            names, blobs = zip(*publish.events, strict=True)
+            args = (*args, publish.run_id, list(names), list(blobs))
+            sql = (
+                "SELECT * FROM append_and_publish"
+                "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+            )
         for attempt in range(2):
             try:
                 with translate_errors(stream_id, expected_version):
-                    row = await self._pool.fetchrow(
-                        "SELECT * FROM append_events($1, $2, $3, $4, $5, $6, $7, $8, $9)", *args
-                    )
+                    row = await self._pool.fetchrow(sql, *args)
                 break
             except DuplicateRequestRaceError:
                 if attempt:
@@ -88,6 +109,7 @@ class EventStore:
             first_version=row["first_version"],
             last_version=row["last_version"],
             first_position=row["first_position"],
+            first_sequence=row.get("first_sequence"),
         )
 
     async def find_request(self, project_id: str, idempotency_key: str) -> AppendResult | None:

@@ -51,6 +51,8 @@ class ThreadHead(Versioned):
     """What a write to a thread must know, without the thread object itself."""
 
     message_count: int
+    # The run in queued, in_progress, requires_action or cancelling, if any.
+    active_run_id: str | None = None
 
 
 class CursorNotFoundError(LookupError):
@@ -113,13 +115,16 @@ class ReadModels:
     async def get_thread_head(self, project_id: str, thread_id: str) -> ThreadHead | None:
         row = await self._pool.fetchrow(
             """
-            SELECT t.message_count, s.version FROM threads t JOIN streams s ON s.stream_id = t.id
+            SELECT t.message_count, t.active_run_id, s.version
+              FROM threads t JOIN streams s ON s.stream_id = t.id
              WHERE t.id = $1 AND t.project_id = $2
             """,
             thread_id,
             project_id,
         )
-        return ThreadHead(row["version"], row["message_count"]) if row else None
+        if row is None:
+            return None
+        return ThreadHead(row["version"], row["message_count"], row["active_run_id"])
 
     async def get_message(
         self, project_id: str, thread_id: str, message_id: str

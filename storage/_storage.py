@@ -13,6 +13,8 @@ from storage._event_store import EventStore
 from storage._keys import KeyStore
 from storage._migrations import Migration, migrate
 from storage._read_models import ReadModels
+from storage._run_streams import RunStreams
+from storage._runs import Runs
 
 
 class Storage:
@@ -24,6 +26,8 @@ class Storage:
         self.events = EventStore(pool)
         self.reads = ReadModels(pool)
         self.keys = KeyStore(pool)
+        self.runs = Runs(pool)
+        self.run_streams = RunStreams(pool, url)
         self._embedded = embedded
 
     @classmethod
@@ -35,11 +39,14 @@ class Storage:
         if url is None:
             url, embedded = start_embedded(data_dir)
         pool = await create_pool(url, min_size=min_size, max_size=max_size)
-        return cls(pool, url, embedded)
+        storage = cls(pool, url, embedded)
+        await storage.run_streams.start()
+        return storage
 
     async def migrate(self) -> list[Migration]:
         async with self.pool.acquire() as conn:
             return await migrate(conn)
 
     async def close(self) -> None:
+        await self.run_streams.close()
         await self.pool.close()

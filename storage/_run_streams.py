@@ -1,0 +1,165 @@
+"""The run stream: every event of a run, deltas included, numbered per run, for live delivery.
+
+Writers publish through publish_run_events() (or an append's RunPublication), which stores the
+events under the next sequence numbers and sends NOTIFY run_stream. Each process keeps one
+listening connection and wakes its local followers, who then read the rows after the last
+sequence number they saw: a follower on any process resumes after any number, without loss
+and without repeats. The runs a worker may claim are announced the same way, on run_queued.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass
+
+import asyncpg
+
+log = logging.getLogger(__name__)
+
+STREAM_CHANNEL = "run_stream"
+QUEUED_CHANNEL = "run_queued"
+# A follower re-reads this often even without a notification, so a lost one (the listening
+# connection was down) delays delivery, never stops it.
+POLL_SECONDS = 1.0
+RECONNECT_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class StreamEntry:
+    seq: int
+    name: str
+    # A serialized assistants.v1.RunEvent without its sequence number.
+    data: bytes
+
+
+class RunStreams:
+    """Publishes and follows run streams. start() before following; close() when done."""
+
+    def __init__(self, pool: asyncpg.Pool, url: str) -> None:
+        self._pool = pool
+        self._url = url
+        self._waiters: defaultdict[str, set[asyncio.Event]] = defaultdict(set)
+        self._queued = asyncio.Event()
+        self._listener: asyncpg.Connection | None = None
+        self._reconnect: asyncio.Task[None] | None = None
+        self._closed = False
+
+    async def start(self) -> None:
+        await self._listen()
+
+    async def close(self) -> None:
+        self._closed = True
+        if self._reconnect is not None:
+            self._reconnect.cancel()
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                await self._listener.close()
+
+    async def publish(
+        self, project_id: str, run_id: str, events: Sequence[tuple[str, bytes]]
+    ) -> int:
+        """Stores events on the run's stream; returns the first one's sequence number."""
+        names, blobs = zip(*events, strict=True)
+        first: int = await self._pool.fetchval(
+            "SELECT publish_run_events($1, $2, $3, $4)", project_id, run_id, names, blobs
+        )
+        self.wake(run_id)
+        return first
+
+    async def read(self, run_id: str, after: int, limit: int = 1000) -> list[StreamEntry]:
+        rows = await self._pool.fetch(
+            "SELECT seq, name, data FROM run_stream WHERE run_id = $1 AND seq > $2"
+            " ORDER BY seq LIMIT $3",
+            run_id,
+            after,
+            limit,
+        )
+        return [StreamEntry(r["seq"], r["name"], r["data"]) for r in rows]
+
+    async def follow(self, run_id: str, after: int) -> AsyncIterator[StreamEntry]:
+        """The run's events after `after`, live and without end: the caller stops."""
+        with self._subscription(run_id) as woken:
+            while True:
+                woken.clear()
+                entries = await self.read(run_id, after)
+                for entry in entries:
+                    yield entry
+                    after = entry.seq
+                if not entries:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(woken.wait(), POLL_SECONDS)
+
+    def wake(self, run_id: str) -> None:
+        """Wakes this process's followers of a run."""
+        for event in self._waiters.get(run_id, ()):
+            event.set()
+
+    async def wait_for_queued(self, timeout: float) -> None:
+        """Returns when a run may have been queued, or after timeout."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._queued.wait(), timeout)
+        self._queued.clear()
+
+    def announce_queued(self) -> None:
+        """Wakes this process's workers without waiting for the notification."""
+        self._queued.set()
+
+    async def prune(self, finished_before_seconds: float) -> int:
+        """Deletes the stream rows of runs that finished more than that long ago."""
+        result: str = await self._pool.execute(
+            """
+            DELETE FROM run_stream s USING runs r
+             WHERE s.run_id = r.id AND r.expires_at IS NULL
+               AND s.recorded_at < now() - make_interval(secs => $1)
+            """,
+            finished_before_seconds,
+        )
+        return int(result.split()[-1])
+
+    @contextlib.contextmanager
+    def _subscription(self, run_id: str) -> Iterator[asyncio.Event]:
+        event = asyncio.Event()
+        self._waiters[run_id].add(event)
+        try:
+            yield event
+        finally:
+            waiters = self._waiters.get(run_id)
+            if waiters is not None:
+                waiters.discard(event)
+                if not waiters:
+                    del self._waiters[run_id]
+
+    async def _listen(self) -> None:
+        conn = await asyncpg.connect(self._url)
+        await conn.add_listener(STREAM_CHANNEL, self._on_stream)
+        await conn.add_listener(QUEUED_CHANNEL, self._on_queued)
+        conn.add_termination_listener(self._on_terminated)
+        self._listener = conn
+
+    def _on_stream(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        self.wake(payload.partition(" ")[0])
+
+    def _on_queued(self, _conn: object, _pid: int, _channel: str, _payload: str) -> None:
+        self._queued.set()
+
+    def _on_terminated(self, _conn: object) -> None:
+        if self._closed:
+            return
+        log.warning("the run stream listener lost its connection; reconnecting")
+        self._reconnect = asyncio.get_running_loop().create_task(self._relisten())
+
+    async def _relisten(self) -> None:
+        while not self._closed:
+            try:
+                await self._listen()
+                # Whatever was published meanwhile is read now, not at the next poll.
+                for run_id in list(self._waiters):
+                    self.wake(run_id)
+                self._queued.set()
+                return
+            except (OSError, asyncpg.PostgresError):
+                await asyncio.sleep(RECONNECT_SECONDS)
