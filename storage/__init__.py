@@ -33,6 +33,7 @@ from storage._read_models import (
 from storage._run_streams import RunStreams, StreamEntry
 from storage._runs import ClaimedRun, Runs, VersionedRun
 from storage._storage import Storage
+from storage._windows import ContextWindows, WindowMessage
 
 __all__ = [
     "ANY_VERSION",
@@ -40,6 +41,7 @@ __all__ = [
     "STREAM_EXISTS",
     "AppendResult",
     "ClaimedRun",
+    "ContextWindows",
     "CursorNotFoundError",
     "DuplicateRequestRaceError",
     "EventStore",
@@ -63,6 +65,7 @@ __all__ = [
     "VersionedMessage",
     "VersionedRun",
     "VersionedThread",
+    "WindowMessage",
     "WrongExpectedVersionError",
     "is_connection_error",
     "load_migrations",

@@ -75,7 +75,7 @@ class EventStore:
         With publish, its run events are published on the run's stream in the same transaction.
         """
         types, data = zip(*(encode_payload(p) for p in payloads), strict=True)
-        args = (
+        args: tuple[object, ...] = (
             metadata.project_id,
             stream_id,
             kind,

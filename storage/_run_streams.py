@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 STREAM_CHANNEL = "run_stream"
 QUEUED_CHANNEL = "run_queued"
+CANCEL_CHANNEL = "run_cancel"
 # A follower re-reads this often even without a notification, so a lost one (the listening
 # connection was down) delays delivery, never stops it.
 POLL_SECONDS = 1.0
@@ -44,6 +45,7 @@ class RunStreams:
         self._url = url
         self._waiters: defaultdict[str, set[asyncio.Event]] = defaultdict(set)
         self._queued = asyncio.Event()
+        self._cancels: dict[str, asyncio.Event] = {}
         self._listener: asyncpg.Connection | None = None
         self._reconnect: asyncio.Task[None] | None = None
         self._closed = False
@@ -108,6 +110,15 @@ class RunStreams:
         """Wakes this process's workers without waiting for the notification."""
         self._queued.set()
 
+    @contextlib.contextmanager
+    def cancel_requests(self, run_id: str) -> Iterator[asyncio.Event]:
+        """An event set when a cancel of the run is announced, while in the block."""
+        event = self._cancels.setdefault(run_id, asyncio.Event())
+        try:
+            yield event
+        finally:
+            self._cancels.pop(run_id, None)
+
     async def prune(self, finished_before_seconds: float) -> int:
         """Deletes the stream rows of runs that finished more than that long ago."""
         result: str = await self._pool.execute(
@@ -137,6 +148,7 @@ class RunStreams:
         conn = await asyncpg.connect(self._url)
         await conn.add_listener(STREAM_CHANNEL, self._on_stream)
         await conn.add_listener(QUEUED_CHANNEL, self._on_queued)
+        await conn.add_listener(CANCEL_CHANNEL, self._on_cancel)
         conn.add_termination_listener(self._on_terminated)
         self._listener = conn
 
@@ -145,6 +157,11 @@ class RunStreams:
 
     def _on_queued(self, _conn: object, _pid: int, _channel: str, _payload: str) -> None:
         self._queued.set()
+
+    def _on_cancel(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        event = self._cancels.get(payload)
+        if event is not None:
+            event.set()
 
     def _on_terminated(self, _conn: object) -> None:
         if self._closed:

@@ -145,16 +145,17 @@ class Runs:
             return None
         return ClaimedRun(row["id"], row["project_id"], row["thread_id"])
 
-    async def renew(self, run_id: str, owner: str, lease_seconds: float) -> bool:
-        """Extends a held lease; False when it was lost to another worker."""
-        result: str = await self._pool.execute(
+    async def renew(self, run_id: str, owner: str, lease_seconds: float) -> str | None:
+        """Extends a held lease and returns the run's status (a RunStatus name); None when the
+        lease was lost to another worker."""
+        status: str | None = await self._pool.fetchval(
             "UPDATE runs SET lease_until = now() + make_interval(secs => $3)"
-            " WHERE id = $1 AND lease_owner = $2",
+            " WHERE id = $1 AND lease_owner = $2 RETURNING status",
             run_id,
             owner,
             lease_seconds,
         )
-        return result != "UPDATE 0"
+        return status
 
     async def release(self, run_id: str, owner: str) -> None:
         await self._pool.execute(

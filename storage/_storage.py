@@ -15,6 +15,7 @@ from storage._migrations import Migration, migrate
 from storage._read_models import ReadModels
 from storage._run_streams import RunStreams
 from storage._runs import Runs
+from storage._windows import ContextWindows
 
 
 class Storage:
@@ -27,6 +28,7 @@ class Storage:
         self.reads = ReadModels(pool)
         self.keys = KeyStore(pool)
         self.runs = Runs(pool)
+        self.windows = ContextWindows(pool)
         self.run_streams = RunStreams(pool, url)
         self._embedded = embedded
 

@@ -16,9 +16,18 @@ import pytest
 
 from service.api.server import GrpcServer
 from service.app import Application
+from service.engine.model import ModelClient
+from service.engine.settings import EngineSettings
+from service.engine.workers import Workers
 from storage import Storage
 from storage._embedded import start_embedded
+from tests.fake_model import FakeModel
 from tests.helpers import Client, fresh_database
+
+# Short enough that takeover and expiry tests wait seconds, not minutes.
+TEST_ENGINE = EngineSettings(
+    concurrency=8, lease_seconds=2.0, poll_seconds=0.2, model_max_retries=2
+)
 
 
 @pytest.fixture(scope="session")
@@ -82,3 +91,28 @@ async def other_client(app: Application, grpc_target: str) -> AsyncIterator[Clie
     c = await new_client(app, grpc_target)
     yield c
     await c.close()
+
+
+@pytest.fixture(scope="session")
+async def fake_model() -> AsyncIterator[FakeModel]:
+    """The model endpoint every run of the session calls."""
+    async with FakeModel() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+async def workers(storage: Storage, fake_model: FakeModel) -> AsyncIterator[Workers]:
+    """Run workers on the session's database, calling the fake model."""
+    model = ModelClient(fake_model.base_url, "test-key", max_retries=TEST_ENGINE.model_max_retries)
+    running = Workers(storage, model, TEST_ENGINE)
+    running.start()
+    yield running
+    await running.stop(1.0)
+    await model.close()
+
+
+@pytest.fixture
+async def model(fake_model: FakeModel, workers: Workers) -> AsyncIterator[FakeModel]:
+    """The fake model, with workers running and its script and record cleared for the test."""
+    fake_model.reset()
+    yield fake_model

@@ -252,6 +252,12 @@ class FakeModel:
             count = reply.times if isinstance(reply, ErrorReply) else 1
             self._script.extend([reply] * count)
 
+    def reset(self) -> None:
+        """Forget the script and the requests received: a fresh start for the next test."""
+        self._script.clear()
+        self.requests.clear()
+        self.disconnects = 0
+
     @property
     def pending(self) -> int:
         """How many scripted replies no request has taken yet."""

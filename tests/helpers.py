@@ -13,7 +13,12 @@ import grpc
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from assistants.v1 import assistant_pb2_grpc, message_pb2_grpc, thread_pb2_grpc
+from assistants.v1 import (
+    assistant_pb2_grpc,
+    message_pb2_grpc,
+    run_service_pb2_grpc,
+    thread_pb2_grpc,
+)
 
 
 def with_database(url: str, name: str) -> str:
@@ -41,12 +46,23 @@ async def fresh_database(server_url: str, prefix: str) -> AsyncIterator[str]:
 
 
 class _Metadata(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
-    """Adds fixed metadata (the bearer key) to every call on a channel."""
+    """Adds fixed metadata (the bearer key) to every unary call on a channel."""
 
     def __init__(self, pairs: tuple[tuple[str, str], ...]) -> None:
         self._pairs = pairs
 
     async def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+        metadata = list(details.metadata or ()) + list(self._pairs)
+        return await continuation(details._replace(metadata=metadata), request)
+
+
+class _StreamMetadata(grpc.aio.UnaryStreamClientInterceptor):  # type: ignore[misc]
+    """The same, for server-streaming calls."""
+
+    def __init__(self, pairs: tuple[tuple[str, str], ...]) -> None:
+        self._pairs = pairs
+
+    async def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
         metadata = list(details.metadata or ()) + list(self._pairs)
         return await continuation(details._replace(metadata=metadata), request)
 
@@ -58,10 +74,13 @@ class Client:
         pairs = (("authorization", f"Bearer {key}"),) if key else ()
         self.key = key
         self.project_id = project_id
-        self.channel = grpc.aio.insecure_channel(target, interceptors=[_Metadata(pairs)])
+        self.channel = grpc.aio.insecure_channel(
+            target, interceptors=[_Metadata(pairs), _StreamMetadata(pairs)]
+        )
         self.assistants = assistant_pb2_grpc.AssistantServiceStub(self.channel)
         self.threads = thread_pb2_grpc.ThreadServiceStub(self.channel)
         self.messages = message_pb2_grpc.MessageServiceStub(self.channel)
+        self.runs = run_service_pb2_grpc.RunServiceStub(self.channel)
 
     async def close(self) -> None:
         await self.channel.close()

@@ -11,17 +11,25 @@ from assistants.v1 import (
     assistant_pb2_grpc,
     message_pb2,
     message_pb2_grpc,
+    run_service_pb2,
+    run_service_pb2_grpc,
     thread_pb2,
     thread_pb2_grpc,
 )
 from service.api._interceptor import ServiceInterceptor
-from service.api.servicers import AssistantServicer, MessageServicer, ThreadServicer
+from service.api.servicers import (
+    AssistantServicer,
+    MessageServicer,
+    RunServicer,
+    ThreadServicer,
+)
 from service.app import Application
 
 SERVICE_NAMES = (
     assistant_pb2.DESCRIPTOR.services_by_name["AssistantService"].full_name,
     thread_pb2.DESCRIPTOR.services_by_name["ThreadService"].full_name,
     message_pb2.DESCRIPTOR.services_by_name["MessageService"].full_name,
+    run_service_pb2.DESCRIPTOR.services_by_name["RunService"].full_name,
 )
 
 # Fit for long server streams behind proxies: ping idle connections every 30 s, accept client
@@ -59,6 +67,9 @@ class GrpcServer:
         )
         message_pb2_grpc.add_MessageServiceServicer_to_server(  # type: ignore[no-untyped-call]
             MessageServicer(app), server
+        )
+        run_service_pb2_grpc.add_RunServiceServicer_to_server(  # type: ignore[no-untyped-call]
+            RunServicer(app), server
         )
         health_servicer = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any, TypeAlias
 
 import grpc
@@ -12,6 +13,11 @@ from assistants.v1 import (
     common_pb2,
     message_pb2,
     message_pb2_grpc,
+    run_event_pb2,
+    run_pb2,
+    run_service_pb2,
+    run_service_pb2_grpc,
+    run_step_pb2,
     thread_pb2,
     thread_pb2_grpc,
 )
@@ -104,3 +110,87 @@ class MessageServicer(message_pb2_grpc.MessageServiceServicer):
         self, request: message_pb2.DeleteMessageRequest, context: Context
     ) -> common_pb2.DeletedObject:
         return await self._app.messages.delete(current(), request)
+
+
+class RunServicer(run_service_pb2_grpc.RunServiceServicer):
+    """Runs. A *Stream RPC creates or moves the run first, so a bad request fails with a
+    status before any event is sent, then streams the run's events up to done."""
+
+    def __init__(self, app: Application) -> None:
+        self._app = app
+
+    async def CreateRun(
+        self, request: run_service_pb2.CreateRunRequest, context: Context
+    ) -> run_pb2.Run:
+        return (await self._app.runs.create(current(), request)).run
+
+    async def CreateRunStream(
+        self, request: run_service_pb2.CreateRunRequest, context: Context
+    ) -> AsyncIterator[run_event_pb2.RunEvent]:
+        started = await self._app.runs.create(current(), request)
+        async for event in self._follow(started.run, started.after_sequence):
+            yield event
+
+    async def CreateThreadAndRun(
+        self, request: run_service_pb2.CreateThreadAndRunRequest, context: Context
+    ) -> run_pb2.Run:
+        return (await self._app.runs.create_thread_and_run(current(), request)).run
+
+    async def CreateThreadAndRunStream(
+        self, request: run_service_pb2.CreateThreadAndRunRequest, context: Context
+    ) -> AsyncIterator[run_event_pb2.RunEvent]:
+        started = await self._app.runs.create_thread_and_run(current(), request)
+        async for event in self._follow(started.run, started.after_sequence):
+            yield event
+
+    async def GetRun(self, request: run_service_pb2.GetRunRequest, context: Context) -> run_pb2.Run:
+        return await self._app.runs.get(current(), request.thread_id, request.run_id)
+
+    async def ListRuns(
+        self, request: run_service_pb2.ListRunsRequest, context: Context
+    ) -> run_service_pb2.ListRunsResponse:
+        return await self._app.runs.list(current(), request)
+
+    async def UpdateRun(
+        self, request: run_service_pb2.UpdateRunRequest, context: Context
+    ) -> run_pb2.Run:
+        return await self._app.runs.update(current(), request)
+
+    async def CancelRun(
+        self, request: run_service_pb2.CancelRunRequest, context: Context
+    ) -> run_pb2.Run:
+        return await self._app.runs.cancel(current(), request)
+
+    async def SubmitToolOutputs(
+        self, request: run_service_pb2.SubmitToolOutputsRequest, context: Context
+    ) -> run_pb2.Run:
+        return (await self._app.runs.submit_tool_outputs(current(), request)).run
+
+    async def SubmitToolOutputsStream(
+        self, request: run_service_pb2.SubmitToolOutputsRequest, context: Context
+    ) -> AsyncIterator[run_event_pb2.RunEvent]:
+        started = await self._app.runs.submit_tool_outputs(current(), request)
+        async for event in self._follow(started.run, started.after_sequence):
+            yield event
+
+    async def StreamRun(
+        self, request: run_service_pb2.StreamRunRequest, context: Context
+    ) -> AsyncIterator[run_event_pb2.RunEvent]:
+        events = self._app.runs.events(
+            current(), request.thread_id, request.run_id, request.after_sequence_number
+        )
+        async for event in events:
+            yield event
+
+    async def GetRunStep(
+        self, request: run_service_pb2.GetRunStepRequest, context: Context
+    ) -> run_step_pb2.RunStep:
+        return await self._app.runs.get_step(current(), request)
+
+    async def ListRunSteps(
+        self, request: run_service_pb2.ListRunStepsRequest, context: Context
+    ) -> run_service_pb2.ListRunStepsResponse:
+        return await self._app.runs.list_steps(current(), request)
+
+    def _follow(self, run: run_pb2.Run, after: int) -> AsyncIterator[run_event_pb2.RunEvent]:
+        return self._app.runs.events(current(), run.thread_id, run.id, after)

@@ -11,6 +11,7 @@ from service.app._errors import client_error
 from service.app.assistants import Assistants
 from service.app.auth import Authenticator, IssuedKey
 from service.app.messages import Messages
+from service.app.runs import Runs, Started
 from service.app.threads import Threads
 from storage import Storage
 
@@ -24,6 +25,7 @@ class Application:
         self.assistants = Assistants(storage)
         self.threads = Threads(storage)
         self.messages = Messages(storage, self.threads)
+        self.runs = Runs(storage, self.threads, storage.run_streams.announce_queued)
 
 
 __all__ = [
@@ -32,5 +34,6 @@ __all__ = [
     "IssuedKey",
     "Principal",
     "RequestContext",
+    "Started",
     "client_error",
 ]

@@ -13,6 +13,7 @@ from service.app.threads import Threads
 from service.app.threads import not_found as thread_not_found
 from service.domain import ids
 from service.domain import messages as rules
+from service.domain import runs as run_rules
 from service.domain.validation import check_id, check_storable
 from service.errors import InvalidArgumentError, NotFoundError
 from storage import (
@@ -47,6 +48,7 @@ class Messages:
 
         async def attempt() -> message_pb2.Message:
             thread = await self._threads.head(ctx, request.thread_id)
+            run_rules.check_can_add_message(request.thread_id, thread.active_run_id)
             rules.check_room(request.thread_id, thread.message_count)
             message = rules.new_message(
                 message_id=ids.new_id(ids.MESSAGE),

@@ -27,6 +27,24 @@ def not_found(thread_id: str) -> NotFoundError:
     return NotFoundError(f"No thread found with id '{thread_id}'.")
 
 
+def new_thread_events(
+    request: thread_pb2.CreateThreadRequest, now: int
+) -> tuple[thread_pb2.Thread, list[ProtoMessage]]:
+    """A new thread and the events that create it with its first messages.
+
+    Raises InvalidArgumentError.
+    """
+    check_max_items(request.messages, "messages", limits.THREAD_MESSAGES_MAX)
+    for i, m in enumerate(request.messages):
+        message_rules.check_message_input(
+            m.role, m.content, m.attachments, m.metadata, prefix=f"messages[{i}]."
+        )
+    thread = rules.new_thread(request, ids.new_id(ids.THREAD), now)
+    payloads: list[ProtoMessage] = [events_pb2.ThreadCreated(thread=thread)]
+    payloads.extend(message_rules.new_messages(request.messages, thread.id, now))
+    return thread, payloads
+
+
 class Threads:
     def __init__(self, storage: Storage) -> None:
         self._events = storage.events
@@ -38,25 +56,7 @@ class Threads:
     ) -> thread_pb2.Thread:
         if prior := await previous_payload(self._events, ctx, events_pb2.ThreadCreated):
             return prior.thread
-        check_max_items(request.messages, "messages", limits.THREAD_MESSAGES_MAX)
-        for i, m in enumerate(request.messages):
-            message_rules.check_message_input(
-                m.role, m.content, m.attachments, m.metadata, prefix=f"messages[{i}]."
-            )
-        now = int(time.time())
-        thread = rules.new_thread(request, ids.new_id(ids.THREAD), now)
-        payloads: list[ProtoMessage] = [events_pb2.ThreadCreated(thread=thread)]
-        for m in request.messages:
-            message = message_rules.new_message(
-                message_id=ids.new_id(ids.MESSAGE),
-                thread_id=thread.id,
-                now=now,
-                role=m.role,
-                content=m.content,
-                attachments=m.attachments,
-                metadata=m.metadata,
-            )
-            payloads.append(message_rules.message_created(message))
+        thread, payloads = new_thread_events(request, int(time.time()))
         result = await append(self._events, ctx, thread.id, KIND, payloads, NO_STREAM)
         if result.duplicate:
             created = await original_payload(self._events, ctx, result, events_pb2.ThreadCreated)

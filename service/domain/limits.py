@@ -10,6 +10,10 @@ INSTRUCTIONS_MAX = 256_000
 MODEL_NAME_MAX = 256
 
 TOOLS_MAX = 128
+# A run's tools override (the spec's maxItems).
+RUN_TOOLS_MAX = 20
+# max_prompt_tokens and max_completion_tokens.
+RUN_TOKENS_MIN = 256
 CODE_INTERPRETER_FILES_MAX = 20
 VECTOR_STORES_MAX = 1
 FILE_SEARCH_RESULTS_MIN = 1

@@ -165,6 +165,26 @@ def new_message(
     )
 
 
+def new_messages(
+    inputs: Sequence[message_pb2.MessageInput], thread_id: str, now: int
+) -> list[events_pb2.MessageCreated]:
+    """The events that add client-written messages to a thread, in order."""
+    return [
+        message_created(
+            new_message(
+                message_id=ids.new_id(ids.MESSAGE),
+                thread_id=thread_id,
+                now=now,
+                role=m.role,
+                content=m.content,
+                attachments=m.attachments,
+                metadata=m.metadata,
+            )
+        )
+        for m in inputs
+    ]
+
+
 def message_created(message: message_pb2.Message) -> events_pb2.MessageCreated:
     """The event that adds a message to its thread, with its token count for the context
     window."""

@@ -186,6 +186,9 @@ BEGIN
              WHERE id = p_stream AND active_run_id = obj ->> 'id';
         ELSIF v_status = 'RUN_STATUS_QUEUED' THEN
             PERFORM pg_notify('run_queued', '');
+        ELSIF v_status = 'RUN_STATUS_CANCELLING' THEN
+            -- The worker holding the run stops its model call.
+            PERFORM pg_notify('run_cancel', obj ->> 'id');
         END IF;
     WHEN 'RunStepCreated', 'RunStepStatusChanged' THEN
         obj := p_data -> 'run_step';

@@ -1,0 +1,378 @@
+"""Run commands and queries: create, cancel, submit tool outputs, and the run's event stream.
+
+A command appends its events to the thread's stream with the version it read, and publishes
+the run events that tell of them in the same transaction. The workers (service.engine) do the
+rest of a run's life.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+
+from google.protobuf.message import Message as ProtoMessage
+
+from assistants.v1 import (
+    common_pb2,
+    events_pb2,
+    run_event_pb2,
+    run_pb2,
+    run_service_pb2,
+    run_step_pb2,
+)
+from service.app._appends import retry_on_conflict
+from service.app._context import RequestContext
+from service.app._lists import list_response, page_query
+from service.app.assistants import not_found as assistant_not_found
+from service.app.threads import Threads, new_thread_events
+from service.app.threads import not_found as thread_not_found
+from service.domain import ids, run_events, steps
+from service.domain import messages as message_rules
+from service.domain import runs as rules
+from service.domain.updates import updated_copy
+from service.domain.validation import check_id, check_metadata
+from service.engine.journal import record
+from service.errors import FailedPreconditionError, NotFoundError
+from storage import (
+    NO_STREAM,
+    AppendResult,
+    Storage,
+    ThreadHead,
+    VersionedRun,
+    WrongExpectedVersionError,
+)
+
+S = run_step_pb2
+
+
+def not_found(run_id: str) -> NotFoundError:
+    return NotFoundError(f"No run found with id '{run_id}'.")
+
+
+@dataclass(frozen=True)
+class Started:
+    """A run a command created or moved, and where its stream continues from."""
+
+    run: run_pb2.Run
+    # Events after this sequence number tell what the command did and what follows.
+    after_sequence: int
+
+
+class Runs:
+    def __init__(
+        self, storage: Storage, threads: Threads, wake_workers: Callable[[], None]
+    ) -> None:
+        self._storage = storage
+        self._events = storage.events
+        self._reads = storage.reads
+        self._runs = storage.runs
+        self._streams = storage.run_streams
+        self._threads = threads
+        self._wake_workers = wake_workers
+
+    # Commands.
+
+    async def create(
+        self, ctx: RequestContext, request: run_service_pb2.CreateRunRequest
+    ) -> Started:
+        rules.check_create_run(request)
+        if prior := await self._previous(ctx):
+            return prior
+
+        async def attempt() -> Started:
+            assistant = await self._reads.get_assistant(ctx.project_id, request.assistant_id)
+            if assistant is None:
+                raise assistant_not_found(request.assistant_id)
+            head = await self._threads.head(ctx, request.thread_id)
+            rules.check_no_active_run(request.thread_id, head.active_run_id)
+            additional = list(request.additional_messages)
+            if additional:
+                message_rules.check_room(
+                    request.thread_id, head.message_count + len(additional) - 1
+                )
+            now = int(time.time())
+            run = rules.new_run(
+                request,
+                assistant.assistant,
+                run_id=ids.new_id(ids.RUN),
+                thread_id=request.thread_id,
+                now=now,
+                additional_instructions=(
+                    request.additional_instructions
+                    if request.HasField("additional_instructions")
+                    else None
+                ),
+                reasoning_effort=(
+                    request.reasoning_effort if request.HasField("reasoning_effort") else None
+                ),
+            )
+            payloads: list[ProtoMessage] = list(
+                message_rules.new_messages(additional, request.thread_id, now)
+            )
+            payloads.append(events_pb2.RunCreated(run=run))
+            try:
+                result = await self._record(ctx, request.thread_id, head.version, payloads, run)
+            except WrongExpectedVersionError:
+                self._threads.forget_head(ctx, request.thread_id)
+                raise
+            count = head.message_count + len(additional)
+            self._threads.remember_head(
+                ctx, request.thread_id, ThreadHead(result.last_version, count, run.id)
+            )
+            return await self._started(ctx, result, run)
+
+        return await retry_on_conflict(attempt)
+
+    async def create_thread_and_run(
+        self, ctx: RequestContext, request: run_service_pb2.CreateThreadAndRunRequest
+    ) -> Started:
+        rules.check_run_options(request)
+        if prior := await self._previous(ctx):
+            return prior
+        assistant = await self._reads.get_assistant(ctx.project_id, request.assistant_id)
+        if assistant is None:
+            raise assistant_not_found(request.assistant_id)
+        now = int(time.time())
+        thread_request = request.thread
+        if request.HasField("tool_resources") and not thread_request.HasField("tool_resources"):
+            thread_request.tool_resources.CopyFrom(request.tool_resources)
+        thread, payloads = new_thread_events(thread_request, now)
+        run = rules.new_run(
+            request, assistant.assistant, run_id=ids.new_id(ids.RUN), thread_id=thread.id, now=now
+        )
+        payloads.append(events_pb2.RunCreated(run=run))
+        opening = [run_events.thread_created(thread)]
+        result = await self._record(ctx, thread.id, NO_STREAM, payloads, run, opening)
+        self._threads.remember_head(
+            ctx, thread.id, ThreadHead(result.last_version, len(thread_request.messages), run.id)
+        )
+        return await self._started(ctx, result, run)
+
+    async def update(
+        self, ctx: RequestContext, request: run_service_pb2.UpdateRunRequest
+    ) -> run_pb2.Run:
+        async def attempt() -> run_pb2.Run:
+            current = await self._load(ctx, request.thread_id, request.run_id)
+            run = updated_copy(current.run, request, ("metadata",))
+            check_metadata(run.metadata)
+            await self._append(ctx, current, [events_pb2.RunUpdated(run=run)], [])
+            return run
+
+        return await retry_on_conflict(attempt)
+
+    async def cancel(
+        self, ctx: RequestContext, request: run_service_pb2.CancelRunRequest
+    ) -> run_pb2.Run:
+        """in_progress -> cancelling; the worker stops the model and ends the run. A run no
+        worker is working on (queued, requires_action) is cancelled at once."""
+
+        async def attempt() -> run_pb2.Run:
+            current = await self._load(ctx, request.thread_id, request.run_id)
+            run = current.run
+            if run.status == run_pb2.RUN_STATUS_CANCELLING:
+                return run
+            rules.check_cancellable(run)
+            cancelling = rules.cancelling(run)
+            payloads: list[ProtoMessage] = [events_pb2.RunStatusChanged(run=cancelling)]
+            told = [run_events.run_event(cancelling)]
+            if run.status != run_pb2.RUN_STATUS_IN_PROGRESS:
+                now = int(time.time())
+                cancelled = rules.finished(cancelling, run_pb2.RUN_STATUS_CANCELLED, now, None)
+                step = await self._open_step(ctx, run)
+                if step is not None:
+                    ended = steps.step_finished(step, S.RUN_STEP_STATUS_CANCELLED, now)
+                    payloads.append(events_pb2.RunStepStatusChanged(run_step=ended))
+                    told.append(run_events.step_event(ended))
+                payloads.append(events_pb2.RunStatusChanged(run=cancelled))
+                told += [run_events.run_event(cancelled), run_events.done()]
+                run = cancelled
+            else:
+                run = cancelling
+            await self._append(ctx, current, payloads, told)
+            return run
+
+        return await retry_on_conflict(attempt)
+
+    async def submit_tool_outputs(
+        self, ctx: RequestContext, request: run_service_pb2.SubmitToolOutputsRequest
+    ) -> Started:
+        async def attempt() -> Started:
+            current = await self._load(ctx, request.thread_id, request.run_id)
+            run = current.run
+            rules.check_tool_outputs(run, request.tool_outputs)
+            run_steps = await self._runs.steps_of_run(ctx.project_id, run.id)
+            step = _open(run_steps)
+            if step is None:
+                raise FailedPreconditionError(f"Run {run.id} has no tool calls waiting.")
+            outputs = {o.tool_call_id: o.output for o in request.tool_outputs}
+            done = steps.step_finished(
+                steps.with_outputs(step, outputs),
+                S.RUN_STEP_STATUS_COMPLETED,
+                int(time.time()),
+                usage=_unassigned_usage(run, run_steps),
+            )
+            queued = rules.resumed(run)
+            payloads: list[ProtoMessage] = [
+                events_pb2.ToolOutputsSubmitted(
+                    run_id=run.id, step_id=step.id, tool_outputs=request.tool_outputs
+                ),
+                events_pb2.RunStepStatusChanged(run_step=done),
+                events_pb2.RunStatusChanged(run=queued),
+            ]
+            told = [run_events.step_event(done), run_events.run_event(queued)]
+            result = await self._append(ctx, current, payloads, told)
+            self._wake_workers()
+            return Started(queued, (result.first_sequence or 1) - 1)
+
+        return await retry_on_conflict(attempt)
+
+    # Queries.
+
+    async def get(self, ctx: RequestContext, thread_id: str, run_id: str) -> run_pb2.Run:
+        return (await self._load(ctx, thread_id, run_id)).run
+
+    async def list(
+        self, ctx: RequestContext, request: run_service_pb2.ListRunsRequest
+    ) -> run_service_pb2.ListRunsResponse:
+        check_id(request.thread_id, "thread_id", ids.THREAD)
+        query = page_query(request, ids.RUN)
+        await self._threads.load(ctx, request.thread_id)
+        page = await self._runs.list_runs(ctx.project_id, request.thread_id, query)
+        return list_response(run_service_pb2.ListRunsResponse(), page)
+
+    async def get_step(
+        self, ctx: RequestContext, request: run_service_pb2.GetRunStepRequest
+    ) -> run_step_pb2.RunStep:
+        check_id(request.step_id, "step_id", ids.STEP)
+        rules.check_include(request.include)
+        await self._load(ctx, request.thread_id, request.run_id)
+        step = await self._runs.get_step(
+            ctx.project_id, request.thread_id, request.run_id, request.step_id
+        )
+        if step is None:
+            raise NotFoundError(f"No run step found with id '{request.step_id}'.")
+        return step
+
+    async def list_steps(
+        self, ctx: RequestContext, request: run_service_pb2.ListRunStepsRequest
+    ) -> run_service_pb2.ListRunStepsResponse:
+        rules.check_include(request.include)
+        query = page_query(request, ids.STEP)
+        await self._load(ctx, request.thread_id, request.run_id)
+        page = await self._runs.list_steps(ctx.project_id, request.run_id, query)
+        return list_response(run_service_pb2.ListRunStepsResponse(), page)
+
+    async def events(
+        self, ctx: RequestContext, thread_id: str, run_id: str, after: int
+    ) -> AsyncIterator[run_event_pb2.RunEvent]:
+        """The run's events after sequence number `after`, live, up to the next done."""
+        current = await self._load(ctx, thread_id, run_id)
+        if not rules.is_active(current.run) and after >= current.stream_seq:
+            return
+        async for entry in self._streams.follow(run_id, after):
+            event = run_event_pb2.RunEvent.FromString(entry.data)
+            event.sequence_number = entry.seq
+            yield event
+            if entry.name == run_events.DONE:
+                return
+
+    # Internals.
+
+    async def _load(self, ctx: RequestContext, thread_id: str, run_id: str) -> VersionedRun:
+        check_id(thread_id, "thread_id", ids.THREAD)
+        check_id(run_id, "run_id", ids.RUN)
+        found = await self._runs.get_run(ctx.project_id, thread_id, run_id)
+        if found is None:
+            if await self._reads.get_thread(ctx.project_id, thread_id) is None:
+                raise thread_not_found(thread_id)
+            raise not_found(run_id)
+        return found
+
+    async def _open_step(self, ctx: RequestContext, run: run_pb2.Run) -> S.RunStep | None:
+        return _open(await self._runs.steps_of_run(ctx.project_id, run.id))
+
+    async def _record(
+        self,
+        ctx: RequestContext,
+        thread_id: str,
+        expected: int,
+        payloads: Sequence[ProtoMessage],
+        run: run_pb2.Run,
+        opening: Sequence[run_event_pb2.RunEvent] = (),
+    ) -> AppendResult:
+        told = [*opening, run_events.run_event(run, "created"), run_events.run_event(run)]
+        result = await record(
+            self._events,
+            ctx.event_metadata(),
+            thread_id,
+            expected,
+            payloads,
+            run.id,
+            told,
+            ctx.idempotency_key(),
+        )
+        self._wake_workers()
+        return result
+
+    async def _append(
+        self,
+        ctx: RequestContext,
+        current: VersionedRun,
+        payloads: Sequence[ProtoMessage],
+        told: Sequence[run_event_pb2.RunEvent],
+    ) -> AppendResult:
+        return await record(
+            self._events,
+            ctx.event_metadata(),
+            current.run.thread_id,
+            current.version,
+            payloads,
+            current.run.id,
+            told,
+        )
+
+    async def _started(
+        self, ctx: RequestContext, result: AppendResult, run: run_pb2.Run
+    ) -> Started:
+        if result.duplicate:
+            prior = await self._previous(ctx)
+            assert prior is not None
+            return prior
+        return Started(run, 0)
+
+    async def _previous(self, ctx: RequestContext) -> Started | None:
+        """The run an earlier request under this client request id created, if any."""
+        key = ctx.idempotency_key()
+        if key is None:
+            return None
+        found = await self._events.find_request(ctx.project_id, key)
+        if found is None:
+            return None
+        recorded = await self._events.read_stream(
+            ctx.project_id,
+            found.stream_id,
+            from_version=found.first_version,
+            to_version=found.last_version,
+        )
+        for event in recorded:
+            if event.WhichOneof("payload") == "run_created":
+                current = await self._load(ctx, found.stream_id, event.run_created.run.id)
+                return Started(current.run, 0)
+        raise FailedPreconditionError(
+            f"The request id '{ctx.request_id}' was already used for a different request."
+        )
+
+
+def _open(run_steps: list[S.RunStep]) -> S.RunStep | None:
+    """The run's step in progress, if any: at most one is open at a time."""
+    return next((s for s in reversed(run_steps) if s.status == S.RUN_STEP_STATUS_IN_PROGRESS), None)
+
+
+def _unassigned_usage(run: run_pb2.Run, run_steps: list[S.RunStep]) -> common_pb2.Usage:
+    """The run's usage not yet on a finished step: the completion that made the open step."""
+    total = rules.add_usage(run.usage, 0, 0)
+    for step in run_steps:
+        if step.status != S.RUN_STEP_STATUS_IN_PROGRESS:
+            total = rules.add_usage(total, -step.usage.prompt_tokens, -step.usage.completion_tokens)
+    return total

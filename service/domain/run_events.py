@@ -1,0 +1,91 @@
+"""Run events: the names and payloads of the stream a run sends (reference §7)."""
+
+from __future__ import annotations
+
+from assistants.v1 import (
+    common_pb2,
+    message_pb2,
+    run_event_pb2,
+    run_pb2,
+    run_step_pb2,
+    thread_pb2,
+    tools_pb2,
+)
+from service.domain import runs, steps
+
+DONE = "done"
+ERROR = "error"
+RunEvent = run_event_pb2.RunEvent
+
+
+def thread_created(thread: thread_pb2.Thread) -> RunEvent:
+    return RunEvent(event="thread.created", thread=thread)
+
+
+def run_event(run: run_pb2.Run, name: str | None = None) -> RunEvent:
+    """thread.run.<status>, or thread.run.<name> ("created")."""
+    return RunEvent(event=f"thread.run.{name or runs.status_name(run.status)}", run=run)
+
+
+def step_event(step: run_step_pb2.RunStep, name: str | None = None) -> RunEvent:
+    return RunEvent(
+        event=f"thread.run.step.{name or steps.status_name(step.status)}", run_step=step
+    )
+
+
+def message_event(message: message_pb2.Message, name: str) -> RunEvent:
+    return RunEvent(event=f"thread.message.{name}", message=message)
+
+
+def step_opened(step: run_step_pb2.RunStep) -> list[RunEvent]:
+    return [step_event(step, "created"), step_event(step, "in_progress")]
+
+
+def message_opened(message: message_pb2.Message) -> list[RunEvent]:
+    return [message_event(message, "created"), message_event(message, "in_progress")]
+
+
+def text_delta(message_id: str, index: int, text: str, first: bool) -> RunEvent:
+    """A message text delta. The first fragment of a part carries its full skeleton."""
+    event = RunEvent(event="thread.message.delta")
+    delta = event.message_delta
+    delta.id = message_id
+    delta.object = "thread.message.delta"
+    part = delta.delta.content.add(index=index, type=message_pb2.MESSAGE_CONTENT_TYPE_TEXT)
+    part.text.value = text
+    if first:
+        # An explicit empty list: the SDK's accumulator expects annotations on the first one.
+        part.text.SetInParent()
+    return event
+
+
+def _step_delta(step_id: str) -> tuple[RunEvent, run_step_pb2.StepDetailsDelta]:
+    event = RunEvent(event="thread.run.step.delta")
+    event.run_step_delta.id = step_id
+    event.run_step_delta.object = "thread.run.step.delta"
+    details = event.run_step_delta.delta.step_details
+    details.type = run_step_pb2.RUN_STEP_TYPE_TOOL_CALLS
+    return event, details
+
+
+def tool_call_started(step_id: str, index: int, call_id: str, name: str) -> RunEvent:
+    event, details = _step_delta(step_id)
+    call = details.tool_calls.add(index=index, id=call_id, type=tools_pb2.TOOL_TYPE_FUNCTION)
+    call.function.name = name
+    call.function.arguments = ""
+    return event
+
+
+def tool_call_arguments(step_id: str, index: int, fragment: str) -> RunEvent:
+    event, details = _step_delta(step_id)
+    call = details.tool_calls.add(index=index, type=tools_pb2.TOOL_TYPE_FUNCTION)
+    call.function.arguments = fragment
+    return event
+
+
+def error_event(message: str) -> RunEvent:
+    return RunEvent(event=ERROR, error=common_pb2.ErrorObject(message=message, type="server_error"))
+
+
+def done() -> RunEvent:
+    return RunEvent(event=DONE, done=run_event_pb2.Done())

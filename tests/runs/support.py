@@ -1,0 +1,85 @@
+"""Helpers of the run tests: an assistant and thread to run on, and reading a run's stream."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+from google.protobuf import struct_pb2
+
+from assistants.v1 import (
+    assistant_pb2,
+    message_pb2,
+    run_event_pb2,
+    run_pb2,
+    run_service_pb2,
+    thread_pb2,
+    tools_pb2,
+)
+from tests.helpers import Client
+
+M = message_pb2
+RS = run_service_pb2
+TERMINAL = {
+    run_pb2.RUN_STATUS_CANCELLED,
+    run_pb2.RUN_STATUS_FAILED,
+    run_pb2.RUN_STATUS_COMPLETED,
+    run_pb2.RUN_STATUS_INCOMPLETE,
+    run_pb2.RUN_STATUS_EXPIRED,
+}
+
+
+def text(value: str) -> M.MessageContentInput:
+    return M.MessageContentInput(type=M.MESSAGE_CONTENT_TYPE_TEXT, text=value)
+
+
+def function_tool(name: str) -> tools_pb2.Tool:
+    parameters = struct_pb2.Struct()
+    parameters.update({"type": "object", "properties": {"location": {"type": "string"}}})
+    return tools_pb2.Tool(
+        type=tools_pb2.TOOL_TYPE_FUNCTION,
+        function=tools_pb2.FunctionDefinition(name=name, parameters=parameters),
+    )
+
+
+async def assistant(client: Client, **fields: object) -> assistant_pb2.Assistant:
+    fields.setdefault("model", "gpt-4o")
+    fields.setdefault("instructions", "You are terse.")
+    return await client.assistants.CreateAssistant(
+        assistant_pb2.CreateAssistantRequest(**fields)  # type: ignore[arg-type]
+    )
+
+
+async def thread(client: Client, *messages: str) -> thread_pb2.Thread:
+    return await client.threads.CreateThread(
+        thread_pb2.CreateThreadRequest(
+            messages=[M.MessageInput(role=M.MESSAGE_ROLE_USER, content=[text(m)]) for m in messages]
+        )
+    )
+
+
+async def collect(stream: AsyncIterator[run_event_pb2.RunEvent]) -> list[run_event_pb2.RunEvent]:
+    return [event async for event in stream]
+
+
+def names(events: list[run_event_pb2.RunEvent]) -> list[str]:
+    """Event names, with runs of deltas collapsed into one "...delta*" entry."""
+    result: list[str] = []
+    for event in events:
+        name = event.event + ("*" if event.event.endswith(".delta") else "")
+        if not result or result[-1] != name or not name.endswith("*"):
+            result.append(name)
+    return result
+
+
+async def wait_for_status(
+    client: Client, thread_id: str, run_id: str, statuses: set[int], timeout: float = 10
+) -> run_pb2.Run:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        run = await client.runs.GetRun(RS.GetRunRequest(thread_id=thread_id, run_id=run_id))
+        if run.status in statuses:
+            return run
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"run stayed {run_pb2.RunStatus.Name(run.status)}")
+        await asyncio.sleep(0.05)
