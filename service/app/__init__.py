@@ -19,13 +19,15 @@ from storage import Storage
 class Application:
     """Every use case, built on one Storage."""
 
-    def __init__(self, storage: Storage) -> None:
+    def __init__(self, storage: Storage, *, run_expires_seconds: int = 600) -> None:
         self.storage = storage
         self.auth = Authenticator(storage.keys)
         self.assistants = Assistants(storage)
         self.threads = Threads(storage)
         self.messages = Messages(storage, self.threads)
-        self.runs = Runs(storage, self.threads, storage.run_streams.announce_queued)
+        self.runs = Runs(
+            storage, self.threads, storage.run_streams.announce_queued, run_expires_seconds
+        )
 
 
 __all__ = [

@@ -61,8 +61,13 @@ class Started:
 
 class Runs:
     def __init__(
-        self, storage: Storage, threads: Threads, wake_workers: Callable[[], None]
+        self,
+        storage: Storage,
+        threads: Threads,
+        wake_workers: Callable[[], None],
+        expires_after: int = rules.EXPIRES_AFTER_SECONDS,
     ) -> None:
+        self._expires_after = expires_after
         self._storage = storage
         self._events = storage.events
         self._reads = storage.reads
@@ -106,6 +111,7 @@ class Runs:
                 reasoning_effort=(
                     request.reasoning_effort if request.HasField("reasoning_effort") else None
                 ),
+                expires_after=self._expires_after,
             )
             payloads: list[ProtoMessage] = list(
                 message_rules.new_messages(additional, request.thread_id, now)
@@ -139,7 +145,12 @@ class Runs:
             thread_request.tool_resources.CopyFrom(request.tool_resources)
         thread, payloads = new_thread_events(thread_request, now)
         run = rules.new_run(
-            request, assistant.assistant, run_id=ids.new_id(ids.RUN), thread_id=thread.id, now=now
+            request,
+            assistant.assistant,
+            run_id=ids.new_id(ids.RUN),
+            thread_id=thread.id,
+            now=now,
+            expires_after=self._expires_after,
         )
         payloads.append(events_pb2.RunCreated(run=run))
         opening = [run_events.thread_created(thread)]

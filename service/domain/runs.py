@@ -148,6 +148,7 @@ def new_run(
     now: int,
     additional_instructions: str | None = None,
     reasoning_effort: int | None = None,
+    expires_after: int = EXPIRES_AFTER_SECONDS,
 ) -> run_pb2.Run:
     """The queued run a request describes: its overrides over the assistant's values."""
     run = R.Run(
@@ -157,7 +158,7 @@ def new_run(
         thread_id=thread_id,
         assistant_id=assistant.id,
         status=R.RUN_STATUS_QUEUED,
-        expires_at=now + EXPIRES_AFTER_SECONDS,
+        expires_at=now + expires_after,
         model=request.model if request.HasField("model") else assistant.model,
         instructions=_instructions(request, assistant, additional_instructions),
         parallel_tool_calls=(
