@@ -15,6 +15,9 @@ from service.app import Application
 from service.app.auth import CACHE_SECONDS
 from service.config import ConfigError, Settings
 from service.domain import tokens
+from service.engine.model import ModelClient
+from service.engine.settings import EngineSettings
+from service.engine.workers import Workers
 from storage import Storage
 
 log = logging.getLogger("service")
@@ -32,10 +35,54 @@ async def _open_storage(settings: Settings) -> Storage:
     return storage
 
 
+def _engine_settings(settings: Settings) -> EngineSettings:
+    return EngineSettings(
+        concurrency=max(settings.worker_concurrency, 1),
+        lease_seconds=settings.run_lease_seconds,
+        default_context_tokens=settings.default_context_tokens,
+    )
+
+
+async def _start_workers(settings: Settings, storage: Storage) -> tuple[Workers, ModelClient]:
+    engine = _engine_settings(settings)
+    model = ModelClient(
+        settings.openai_base_url,
+        settings.openai_api_key,
+        max_retries=engine.model_max_retries,
+        timeout=engine.model_timeout_seconds,
+    )
+    workers = Workers(storage, model, engine)
+    workers.start()
+    log.info("workers started", extra={"concurrency": engine.concurrency, "owner": workers.owner})
+    return workers, model
+
+
+async def _until_signalled() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def work(settings: Settings) -> None:
+    """Workers alone, with no API: scale run execution apart from serving."""
+    storage = await _open_storage(settings)
+    try:
+        tokens.encoding()
+        workers, model = await _start_workers(settings, storage)
+        print("assistants: workers running", flush=True)
+        await _until_signalled()
+        await workers.stop(settings.shutdown_grace_seconds)
+        await model.close()
+    finally:
+        await storage.close()
+
+
 async def serve(settings: Settings) -> None:
     storage = await _open_storage(settings)
     try:
-        app = Application(storage)
+        app = Application(storage, run_expires_seconds=settings.run_expires_seconds)
         tokens.encoding()  # load the BPE ranks now, not during the first request
         if not await storage.keys.any_key_exists():
             issued = await app.auth.issue_key(DEFAULT_PROJECT)
@@ -47,14 +94,16 @@ async def serve(settings: Settings) -> None:
             print(issued.secret, flush=True)
         server = await GrpcServer.start(app, settings.grpc_host, settings.grpc_port)
         log.info("serving", extra={"grpc_port": server.port})
+        workers = None
+        if settings.worker_concurrency > 0:
+            workers, model = await _start_workers(settings, storage)
         print(f"assistants: gRPC on {settings.grpc_host}:{server.port}", flush=True)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
+        await _until_signalled()
         log.info("shutting down", extra={"grace_seconds": settings.shutdown_grace_seconds})
         await server.stop(settings.shutdown_grace_seconds)
+        if workers is not None:
+            await workers.stop(settings.shutdown_grace_seconds)
+            await model.close()
     finally:
         await storage.close()
 
@@ -104,6 +153,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistants", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="run the gRPC server (migrates first)")
+    commands.add_parser("worker", help="run workers only, with no API (migrates first)")
     commands.add_parser("migrate", help="apply pending database migrations")
     keys = commands.add_parser("keys", help="manage API keys")
     key_commands = keys.add_subparsers(dest="keys_command", required=True)
@@ -126,6 +176,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.configure(settings.log_level)
     if args.command == "serve":
         asyncio.run(serve(settings))
+    elif args.command == "worker":
+        asyncio.run(work(settings))
     elif args.command == "migrate":
         asyncio.run(run_migrate(settings))
     elif args.keys_command == "create":

@@ -12,6 +12,19 @@ class ConfigError(ValueError):
     """A setting is malformed. Raised before any port is bound."""
 
 
+def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum:g}, got {raw!r}")
+    return value
+
+
 def _port(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name, "").strip()
     if not raw:
@@ -33,6 +46,13 @@ class Settings:
     openai_base_url: str | None
     openai_api_key: str | None
     shutdown_grace_seconds: float
+    # Runs one process executes at once; 0 runs no workers in this process.
+    worker_concurrency: int = 16
+    run_lease_seconds: float = 15.0
+    # A run not finished this long after creation expires (the reference's 10 minutes).
+    run_expires_seconds: int = 600
+    # The context size of models the server does not know.
+    default_context_tokens: int = 128_000
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -58,4 +78,10 @@ class Settings:
             openai_base_url=env.get("OPENAI_BASE_URL") or None,
             openai_api_key=env.get("OPENAI_API_KEY") or None,
             shutdown_grace_seconds=grace_seconds,
+            worker_concurrency=int(_number(env, "ASSISTANTS_WORKER_CONCURRENCY", 16, minimum=0)),
+            run_lease_seconds=_number(env, "ASSISTANTS_RUN_LEASE_SECONDS", 15, minimum=1),
+            run_expires_seconds=int(_number(env, "ASSISTANTS_RUN_EXPIRES_SECONDS", 600, minimum=1)),
+            default_context_tokens=int(
+                _number(env, "ASSISTANTS_DEFAULT_CONTEXT_TOKENS", 128_000, minimum=1024)
+            ),
         )
