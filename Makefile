@@ -27,6 +27,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
+	$(BIN)/python -m tests.bench.runs
 
 # Regenerates the Python stubs (messages, .pyi type stubs and gRPC services) from protos/.
 protos: $(STAMP)

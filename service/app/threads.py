@@ -101,7 +101,8 @@ class Threads:
         check_id(thread_id, "thread_id", ids.THREAD)
         key = (ctx.project_id, thread_id)
         cached = self._heads.get(key)
-        if cached is not None:
+        # A cached active run may have ended since, in a worker: only the read can tell.
+        if cached is not None and cached.active_run_id is None:
             self._heads.move_to_end(key)
             return cached
         found = await self._reads.get_thread_head(ctx.project_id, thread_id)
