@@ -131,3 +131,42 @@ async def test_function_call_pauses_then_resumes(client: Client, model: FakeMode
         run_step_pb2.RUN_STEP_TYPE_MESSAGE_CREATION,
         run_step_pb2.RUN_STEP_TYPE_TOOL_CALLS,
     ]
+
+
+async def test_stream_run_resumes_after_any_sequence_number(
+    client: Client, model: FakeModel
+) -> None:
+    model.script(text("Resume me exactly once, please.", chunk_size=2))
+    a = await assistant(client)
+    t = await thread(client, "Hi")
+    full = await collect(
+        client.runs.CreateRunStream(RS.CreateRunRequest(thread_id=t.id, assistant_id=a.id))
+    )
+    run_id = full[0].run.id
+    for after in (0, 3, 9, len(full) - 2):
+        resumed = await collect(
+            client.runs.StreamRun(
+                RS.StreamRunRequest(thread_id=t.id, run_id=run_id, after_sequence_number=after)
+            )
+        )
+        assert resumed == full[after:]
+    finished = await collect(
+        client.runs.StreamRun(
+            RS.StreamRunRequest(thread_id=t.id, run_id=run_id, after_sequence_number=len(full))
+        )
+    )
+    assert finished == []
+
+
+async def test_runs_back_to_back_on_one_thread(client: Client, model: FakeModel) -> None:
+    model.script(text("one"), text("two"), text("three"))
+    a = await assistant(client)
+    t = await thread(client, "Count with me.")
+    for expected in ("one", "two", "three"):
+        events = await collect(
+            client.runs.CreateRunStream(RS.CreateRunRequest(thread_id=t.id, assistant_id=a.id))
+        )
+        completed = next(e.message for e in events if e.event == "thread.message.completed")
+        assert completed.content[0].text.value == expected
+    history = model.requests[-1]["messages"]
+    assert [m["content"] for m in history[1:]] == ["Count with me.", "one", "two"]
