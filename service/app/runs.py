@@ -38,6 +38,7 @@ from storage import (
     NO_STREAM,
     AppendResult,
     Storage,
+    StreamEntry,
     ThreadHead,
     VersionedRun,
     WrongExpectedVersionError,
@@ -279,14 +280,33 @@ class Runs:
     ) -> AsyncIterator[run_event_pb2.RunEvent]:
         """The run's events after sequence number `after`, live, up to the next done."""
         current = await self._load(ctx, thread_id, run_id)
-        if not rules.is_active(current.run) and after >= current.stream_seq:
+        if not rules.is_active(current.run):
+            async for event in self._finished_events(current, after):
+                yield event
             return
         async for entry in self._streams.follow(run_id, after):
-            event = run_event_pb2.RunEvent.FromString(entry.data)
-            event.sequence_number = entry.seq
-            yield event
+            yield _numbered(entry)
             if entry.name == run_events.DONE:
                 return
+
+    async def _finished_events(
+        self, current: VersionedRun, after: int
+    ) -> AsyncIterator[run_event_pb2.RunEvent]:
+        """The rest of a finished run's stream. Once its rows are pruned (a day after the
+        end), the run's last snapshot and done stand for them."""
+        if after >= current.stream_seq:
+            return
+        entries = await self._streams.read(current.run.id, after, limit=current.stream_seq)
+        if entries:
+            for entry in entries:
+                yield _numbered(entry)
+            return
+        last = run_events.run_event(current.run)
+        last.sequence_number = current.stream_seq - 1
+        done = run_events.done()
+        done.sequence_number = current.stream_seq
+        yield last
+        yield done
 
     # Internals.
 
@@ -373,6 +393,12 @@ class Runs:
         raise FailedPreconditionError(
             f"The request id '{ctx.request_id}' was already used for a different request."
         )
+
+
+def _numbered(entry: StreamEntry) -> run_event_pb2.RunEvent:
+    event = run_event_pb2.RunEvent.FromString(entry.data)
+    event.sequence_number = entry.seq
+    return event
 
 
 def _open(run_steps: list[S.RunStep]) -> S.RunStep | None:

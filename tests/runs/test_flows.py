@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from assistants.v1 import message_pb2, run_pb2, run_service_pb2, run_step_pb2
+from storage import Storage
 from tests.fake_model import FakeModel, text, tool_calls
 from tests.helpers import Client
 from tests.runs.support import assistant, collect, function_tool, names, thread
@@ -170,3 +171,25 @@ async def test_runs_back_to_back_on_one_thread(client: Client, model: FakeModel)
         assert completed.content[0].text.value == expected
     history = model.requests[-1]["messages"]
     assert [m["content"] for m in history[1:]] == ["Count with me.", "one", "two"]
+
+
+async def test_a_pruned_stream_ends_with_the_final_run(
+    client: Client, model: FakeModel, storage: Storage
+) -> None:
+    model.script(text("Soon forgotten."))
+    a = await assistant(client)
+    t = await thread(client, "Hi")
+    full = await collect(
+        client.runs.CreateRunStream(RS.CreateRunRequest(thread_id=t.id, assistant_id=a.id))
+    )
+    assert await storage.run_streams.prune(0) >= len(full)
+    replay = await collect(
+        client.runs.StreamRun(
+            RS.StreamRunRequest(thread_id=t.id, run_id=full[0].run.id, after_sequence_number=2)
+        )
+    )
+    assert [(e.event, e.sequence_number) for e in replay] == [
+        ("thread.run.completed", len(full) - 1),
+        ("done", len(full)),
+    ]
+    assert replay[0].run == full[-2].run
