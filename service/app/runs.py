@@ -83,7 +83,7 @@ class Runs:
         self, ctx: RequestContext, request: run_service_pb2.CreateRunRequest
     ) -> Started:
         rules.check_create_run(request)
-        if prior := await self._previous(ctx):
+        if prior := await self._previous(ctx, request.assistant_id, request.thread_id):
             return prior
 
         async def attempt() -> Started:
@@ -135,7 +135,7 @@ class Runs:
         self, ctx: RequestContext, request: run_service_pb2.CreateThreadAndRunRequest
     ) -> Started:
         rules.check_run_options(request)
-        if prior := await self._previous(ctx):
+        if prior := await self._previous(ctx, request.assistant_id):
             return prior
         assistant = await self._reads.get_assistant(ctx.project_id, request.assistant_id)
         if assistant is None:
@@ -212,7 +212,7 @@ class Runs:
         async def attempt() -> Started:
             current = await self._load(ctx, request.thread_id, request.run_id)
             run = current.run
-            rules.check_tool_outputs(run, request.tool_outputs)
+            rules.check_tool_outputs(run, request.tool_outputs, int(time.time()))
             run_steps = await self._runs.steps_of_run(ctx.project_id, run.id)
             step = _open(run_steps)
             if step is None:
@@ -367,13 +367,18 @@ class Runs:
         self, ctx: RequestContext, result: AppendResult, run: run_pb2.Run
     ) -> Started:
         if result.duplicate:
-            prior = await self._previous(ctx)
+            prior = await self._previous(ctx, run.assistant_id)
             assert prior is not None
             return prior
         return Started(run, 0)
 
-    async def _previous(self, ctx: RequestContext) -> Started | None:
-        """The run an earlier request under this client request id created, if any."""
+    async def _previous(
+        self, ctx: RequestContext, assistant_id: str, thread_id: str | None = None
+    ) -> Started | None:
+        """The run an earlier request under this client request id created, if any.
+
+        Raises FailedPreconditionError when that request was a different one.
+        """
         key = ctx.idempotency_key()
         if key is None:
             return None
@@ -387,8 +392,13 @@ class Runs:
             to_version=found.last_version,
         )
         for event in recorded:
-            if event.WhichOneof("payload") == "run_created":
-                current = await self._load(ctx, found.stream_id, event.run_created.run.id)
+            run = event.run_created.run
+            if (
+                event.WhichOneof("payload") == "run_created"
+                and run.assistant_id == assistant_id
+                and thread_id in (None, run.thread_id)
+            ):
+                current = await self._load(ctx, found.stream_id, run.id)
                 return Started(current.run, 0)
         raise FailedPreconditionError(
             f"The request id '{ctx.request_id}' was already used for a different request."

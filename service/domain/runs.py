@@ -238,11 +238,15 @@ def check_cancellable(run: run_pb2.Run) -> None:
         raise FailedPreconditionError(f"Cannot cancel run with status '{status_name(run.status)}'.")
 
 
-def check_tool_outputs(run: run_pb2.Run, outputs: Sequence[run_pb2.ToolOutput]) -> None:
-    """Every pending call answered once, in one request, while the run waits for them."""
-    if run.status != R.RUN_STATUS_REQUIRES_ACTION:
+def check_tool_outputs(run: run_pb2.Run, outputs: Sequence[run_pb2.ToolOutput], now: int) -> None:
+    """Every pending call answered once, in one request, while the run waits for them. A run
+    past its deadline is expired, whether or not a worker has written so yet."""
+    status = run.status
+    if status == R.RUN_STATUS_REQUIRES_ACTION and run.expires_at <= now:
+        status = R.RUN_STATUS_EXPIRED
+    if status != R.RUN_STATUS_REQUIRES_ACTION:
         raise FailedPreconditionError(
-            f'Runs in status "{status_name(run.status)}" do not accept tool outputs.'
+            f'Runs in status "{status_name(status)}" do not accept tool outputs.'
         )
     expected = [c.id for c in run.required_action.submit_tool_outputs.tool_calls]
     got = [o.tool_call_id for o in outputs]

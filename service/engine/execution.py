@@ -238,9 +238,9 @@ class RunExecution:
         self._turn.message, self._turn.step = message, step
 
     async def _on_call(self, event: ToolCallStarted) -> None:
-        turn = self._turn
-        if turn.message is not None:
+        if self._turn.message is not None:
             await self._close_message(common_pb2.Usage())
+        turn = self._turn
         if turn.step is None:
             step = steps.tool_step(ids.new_id(ids.STEP), self.run, int(time.time()))
             await self._commit(
@@ -289,7 +289,7 @@ class RunExecution:
             total_tokens=usage.total_tokens - self.run.usage.total_tokens,
         )
         if self._turn.calls:
-            await self._require_action(usage)
+            await self._require_action(usage, completion)
             return
         if self._turn.message is None:
             await self._open_message()
@@ -330,17 +330,16 @@ class RunExecution:
 
         await self._commit(change)
 
-    async def _require_action(self, usage: common_pb2.Usage) -> None:
+    async def _require_action(self, usage: common_pb2.Usage, completion: common_pb2.Usage) -> None:
         turn = self._turn
         assert turn.step is not None
         calls = [turn.calls[i] for i in sorted(turn.calls)]
         unavailable = _unavailable_call(self.run, calls)
         if unavailable:
-            await self._fail("server_error", unavailable)
+            error = rules.last_error(common_pb2.ERROR_CODE_SERVER_ERROR, unavailable)
+            await self._end(R.RUN_STATUS_FAILED, usage=usage, step_usage=completion, error=error)
             return
-        step = S.RunStep()
-        step.CopyFrom(turn.step)
-        step.step_details.tool_calls.extend(calls)
+        step = _with_calls(turn.step, turn.calls)
         required = [
             R.RequiredToolCall(
                 id=c.id,
@@ -396,7 +395,11 @@ class RunExecution:
                 told.append(run_events.message_event(ended_message.message, "incomplete"))
             if turn.step is not None:
                 step = steps.step_finished(
-                    turn.step, steps.STEP_STATUS_FOR_RUN[status], now, step_usage, error
+                    _with_calls(turn.step, turn.calls),
+                    steps.STEP_STATUS_FOR_RUN[status],
+                    now,
+                    step_usage,
+                    error,
                 )
                 payloads.append(events_pb2.RunStepStatusChanged(run_step=step))
                 told.append(run_events.step_event(step))
@@ -517,6 +520,15 @@ class RunExecution:
                 return
             if status == R.RunStatus.Name(R.RUN_STATUS_CANCELLING):
                 cancel.set()
+
+
+def _with_calls(step: S.RunStep, calls: dict[int, S.ToolCall]) -> S.RunStep:
+    """The step with the calls the model made in this turn, in index order."""
+    result = S.RunStep()
+    result.CopyFrom(step)
+    if calls and not result.step_details.tool_calls:
+        result.step_details.tool_calls.extend(calls[i] for i in sorted(calls))
+    return result
 
 
 def _unavailable_choice(run: run_pb2.Run) -> str | None:
