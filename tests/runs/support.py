@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 
+import grpc
+import pytest
 from google.protobuf import struct_pb2
 
 from assistants.v1 import (
@@ -83,3 +86,60 @@ async def wait_for_status(
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"run stayed {run_pb2.RunStatus.Name(run.status)}")
         await asyncio.sleep(0.05)
+
+
+async def read_until(
+    stream: grpc.aio.UnaryStreamCall,
+    stop: Callable[[run_event_pb2.RunEvent], bool],
+    timeout: float = 10,
+) -> list[run_event_pb2.RunEvent]:
+    """Reads a stream's events up to and including the first one `stop` accepts.
+
+    Uses read(), so go on with read_rest(), never `async for`, on the same call."""
+    events: list[run_event_pb2.RunEvent] = []
+    async with asyncio.timeout(timeout):
+        while True:
+            event = await stream.read()
+            if event is grpc.aio.EOF:
+                raise AssertionError(f"the stream ended first: {names(events)}")
+            events.append(event)
+            if stop(event):
+                return events
+
+
+async def read_rest(
+    stream: grpc.aio.UnaryStreamCall, timeout: float = 10
+) -> list[run_event_pb2.RunEvent]:
+    """The events left on a stream read with read_until, to its end."""
+    events: list[run_event_pb2.RunEvent] = []
+    async with asyncio.timeout(timeout):
+        while (event := await stream.read()) is not grpc.aio.EOF:
+            events.append(event)
+    return events
+
+
+async def rpc_error(call: Awaitable[object]) -> grpc.aio.AioRpcError:
+    """The error an RPC fails with (AssertionError when it succeeds)."""
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await call
+    return caught.value
+
+
+async def stream_run(
+    client: Client, thread_id: str, run_id: str, after: int = 0
+) -> list[run_event_pb2.RunEvent]:
+    """A run's events after sequence number `after`, up to the next done."""
+    return await collect(
+        client.runs.StreamRun(
+            RS.StreamRunRequest(thread_id=thread_id, run_id=run_id, after_sequence_number=after)
+        )
+    )
+
+
+async def finish(client: Client, run: run_pb2.Run) -> run_pb2.Run:
+    """Leaves no active run behind: cancels the run if it is active, and waits for its end."""
+    current = await client.runs.GetRun(RS.GetRunRequest(thread_id=run.thread_id, run_id=run.id))
+    if current.status not in TERMINAL:
+        with contextlib.suppress(grpc.aio.AioRpcError):
+            await client.runs.CancelRun(RS.CancelRunRequest(thread_id=run.thread_id, run_id=run.id))
+    return await wait_for_status(client, run.thread_id, run.id, TERMINAL)
