@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from google.protobuf.message import Message as ProtoMessage
 
 from assistants.v1 import (
-    common_pb2,
     events_pb2,
     run_event_pb2,
     run_pb2,
@@ -191,9 +190,14 @@ class Runs:
             if run.status != run_pb2.RUN_STATUS_IN_PROGRESS:
                 now = int(time.time())
                 cancelled = rules.finished(cancelling, run_pb2.RUN_STATUS_CANCELLED, now, None)
-                step = await self._open_step(ctx, run)
+                run_steps = await self._runs.steps_of_run(ctx.project_id, run.id)
+                step = _open(run_steps)
                 if step is not None:
-                    ended = steps.step_finished(step, S.RUN_STEP_STATUS_CANCELLED, now)
+                    # The completion that made the waiting step is in the run's usage.
+                    usage = (
+                        rules.unassigned_usage(run, run_steps) if run.HasField("usage") else None
+                    )
+                    ended = steps.step_finished(step, S.RUN_STEP_STATUS_CANCELLED, now, usage)
                     payloads.append(events_pb2.RunStepStatusChanged(run_step=ended))
                     told.append(run_events.step_event(ended))
                 payloads.append(events_pb2.RunStatusChanged(run=cancelled))
@@ -216,13 +220,16 @@ class Runs:
             run_steps = await self._runs.steps_of_run(ctx.project_id, run.id)
             step = _open(run_steps)
             if step is None:
+                # A concurrent submit won since the run was read: read it again to say how.
+                fresh = await self._load(ctx, request.thread_id, request.run_id)
+                rules.check_tool_outputs(fresh.run, request.tool_outputs, int(time.time()))
                 raise FailedPreconditionError(f"Run {run.id} has no tool calls waiting.")
             outputs = {o.tool_call_id: o.output for o in request.tool_outputs}
             done = steps.step_finished(
                 steps.with_outputs(step, outputs),
                 S.RUN_STEP_STATUS_COMPLETED,
                 int(time.time()),
-                usage=_unassigned_usage(run, run_steps),
+                usage=rules.unassigned_usage(run, run_steps),
             )
             queued = rules.resumed(run)
             payloads: list[ProtoMessage] = [
@@ -320,9 +327,6 @@ class Runs:
             raise not_found(run_id)
         return found
 
-    async def _open_step(self, ctx: RequestContext, run: run_pb2.Run) -> S.RunStep | None:
-        return _open(await self._runs.steps_of_run(ctx.project_id, run.id))
-
     async def _record(
         self,
         ctx: RequestContext,
@@ -414,12 +418,3 @@ def _numbered(entry: StreamEntry) -> run_event_pb2.RunEvent:
 def _open(run_steps: list[S.RunStep]) -> S.RunStep | None:
     """The run's step in progress, if any: at most one is open at a time."""
     return next((s for s in reversed(run_steps) if s.status == S.RUN_STEP_STATUS_IN_PROGRESS), None)
-
-
-def _unassigned_usage(run: run_pb2.Run, run_steps: list[S.RunStep]) -> common_pb2.Usage:
-    """The run's usage not yet on a finished step: the completion that made the open step."""
-    total = rules.add_usage(run.usage, 0, 0)
-    for step in run_steps:
-        if step.status != S.RUN_STEP_STATUS_IN_PROGRESS:
-            total = rules.add_usage(total, -step.usage.prompt_tokens, -step.usage.completion_tokens)
-    return total

@@ -9,7 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from assistants.v1 import assistant_pb2, common_pb2, run_pb2, run_service_pb2, tools_pb2
+from assistants.v1 import (
+    assistant_pb2,
+    common_pb2,
+    run_pb2,
+    run_service_pb2,
+    run_step_pb2,
+    tools_pb2,
+)
 from service.domain import ids, limits
 from service.domain.messages import check_message_input
 from service.domain.tools import check_reasoning_effort, check_response_format, check_tools
@@ -338,3 +345,14 @@ def add_usage(total: common_pb2.Usage, prompt: int, completion: int) -> common_p
         completion_tokens=total.completion_tokens + completion,
         total_tokens=total.total_tokens + prompt + completion,
     )
+
+
+def unassigned_usage(
+    run: run_pb2.Run, run_steps: Sequence[run_step_pb2.RunStep]
+) -> common_pb2.Usage:
+    """The run's usage not yet on a finished step: the completion that made the open step."""
+    total = add_usage(run.usage, 0, 0)
+    for step in run_steps:
+        if step.status != run_step_pb2.RUN_STEP_STATUS_IN_PROGRESS:
+            total = add_usage(total, -step.usage.prompt_tokens, -step.usage.completion_tokens)
+    return total

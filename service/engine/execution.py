@@ -87,6 +87,8 @@ class _Turn:
     message: message_pb2.Message | None = None
     text: str = ""
     calls: dict[int, S.ToolCall] = field(default_factory=dict)
+    # The usage of the completion that made the open step, once known.
+    usage: common_pb2.Usage | None = None
 
 
 class RunExecution:
@@ -398,7 +400,7 @@ class RunExecution:
                     _with_calls(turn.step, turn.calls),
                     steps.STEP_STATUS_FOR_RUN[status],
                     now,
-                    step_usage,
+                    step_usage or turn.usage,
                     error,
                 )
                 payloads.append(events_pb2.RunStepStatusChanged(run_step=step))
@@ -473,6 +475,8 @@ class RunExecution:
         if step is None:
             return False
         self._turn.step = step
+        if self.run.HasField("usage"):
+            self._turn.usage = rules.unassigned_usage(self.run, run_steps)
         if step.type == S.RUN_STEP_TYPE_MESSAGE_CREATION:
             message_id = step.step_details.message_creation.message_id
             found = await self._storage.reads.get_message(

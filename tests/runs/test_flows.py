@@ -193,3 +193,22 @@ async def test_a_pruned_stream_ends_with_the_final_run(
         ("done", len(full)),
     ]
     assert replay[0].run == full[-2].run
+
+
+async def test_a_cancelled_tool_step_keeps_its_completion_usage(
+    client: Client, model: FakeModel
+) -> None:
+    model.script(tool_calls(("get_weather", "{}"), usage=(30, 7)))
+    a = await assistant(client, tools=[function_tool("get_weather")])
+    t = await thread(client, "Weather?")
+    events = await collect(
+        client.runs.CreateRunStream(RS.CreateRunRequest(thread_id=t.id, assistant_id=a.id))
+    )
+    run_id = events[0].run.id
+    cancelled = await client.runs.CancelRun(RS.CancelRunRequest(thread_id=t.id, run_id=run_id))
+    assert cancelled.status == run_pb2.RUN_STATUS_CANCELLED
+    step = (
+        await client.runs.ListRunSteps(RS.ListRunStepsRequest(thread_id=t.id, run_id=run_id))
+    ).data[0]
+    assert step.status == run_step_pb2.RUN_STEP_STATUS_CANCELLED
+    assert step.usage.total_tokens == cancelled.usage.total_tokens == 37
