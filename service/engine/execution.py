@@ -163,6 +163,10 @@ class RunExecution:
             done, _ = await asyncio.wait(
                 {turn, cancelled}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
             )
+        except asyncio.CancelledError:
+            # The worker is stopping: the model call goes with it, the lease lapses.
+            turn.cancel()
+            raise
         finally:
             cancelled.cancel()
         if turn in done:
