@@ -8,24 +8,15 @@ over from what the log says.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, TypeVar
 
 import asyncpg
-from google.protobuf import json_format
-from google.protobuf.message import Message as ProtoMessage
 
 from assistants.v1 import run_pb2, run_step_pb2
 from storage._pages import Page, PageQuery, keyset, to_page
-
-P = TypeVar("P", bound=ProtoMessage)
+from storage._read_models import _parse
 
 # A worker claims runs in these statuses; requires_action only once it has expired.
 _CLAIMABLE = "('RUN_STATUS_QUEUED', 'RUN_STATUS_IN_PROGRESS', 'RUN_STATUS_CANCELLING')"
-
-
-def _parse(data: dict[str, Any], message: P) -> P:
-    json_format.ParseDict(data, message, ignore_unknown_fields=True)
-    return message
 
 
 @dataclass(frozen=True)

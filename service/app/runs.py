@@ -191,7 +191,7 @@ class Runs:
                 now = int(time.time())
                 cancelled = rules.finished(cancelling, run_pb2.RUN_STATUS_CANCELLED, now, None)
                 run_steps = await self._runs.steps_of_run(ctx.project_id, run.id)
-                step = _open(run_steps)
+                step = steps.open_step(run_steps)
                 if step is not None:
                     # The completion that made the waiting step is in the run's usage.
                     usage = (
@@ -218,7 +218,7 @@ class Runs:
             run = current.run
             rules.check_tool_outputs(run, request.tool_outputs, int(time.time()))
             run_steps = await self._runs.steps_of_run(ctx.project_id, run.id)
-            step = _open(run_steps)
+            step = steps.open_step(run_steps)
             if step is None:
                 # A concurrent submit won since the run was read: read it again to say how.
                 fresh = await self._load(ctx, request.thread_id, request.run_id)
@@ -413,8 +413,3 @@ def _numbered(entry: StreamEntry) -> run_event_pb2.RunEvent:
     event = run_event_pb2.RunEvent.FromString(entry.data)
     event.sequence_number = entry.seq
     return event
-
-
-def _open(run_steps: list[S.RunStep]) -> S.RunStep | None:
-    """The run's step in progress, if any: at most one is open at a time."""
-    return next((s for s in reversed(run_steps) if s.status == S.RUN_STEP_STATUS_IN_PROGRESS), None)

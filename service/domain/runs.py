@@ -19,7 +19,12 @@ from assistants.v1 import (
 )
 from service.domain import ids, limits
 from service.domain.messages import check_message_input
-from service.domain.tools import check_reasoning_effort, check_response_format, check_tools
+from service.domain.tools import (
+    check_reasoning_effort,
+    check_response_format,
+    check_tools,
+    enum_name,
+)
 from service.domain.validation import (
     check_function_name,
     check_id,
@@ -73,7 +78,7 @@ class RunOptions(Protocol):
 
 def status_name(status: int) -> str:
     """The OpenAI string of a RunStatus: "in_progress"."""
-    return R.RunStatus.Name(status).removeprefix("RUN_STATUS_").lower()
+    return enum_name(R.RunStatus, status, "RUN_STATUS_")
 
 
 def is_active(run: run_pb2.Run) -> bool:

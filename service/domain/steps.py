@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from assistants.v1 import common_pb2, events_pb2, message_pb2, run_pb2, run_step_pb2, tools_pb2
 from service.domain.messages import OBJECT as MESSAGE_OBJECT
 from service.domain.tokens import count_message
+from service.domain.tools import enum_name
 
 S = run_step_pb2
 M = message_pb2
@@ -33,7 +36,12 @@ MESSAGE_REASON_FOR_RUN: dict[int, int] = {
 
 
 def status_name(status: int) -> str:
-    return S.RunStepStatus.Name(status).removeprefix("RUN_STEP_STATUS_").lower()
+    return enum_name(S.RunStepStatus, status, "RUN_STEP_STATUS_")
+
+
+def open_step(run_steps: Sequence[S.RunStep]) -> S.RunStep | None:
+    """The run's step in progress, if any: at most one is open at a time."""
+    return next((s for s in run_steps if s.status == S.RUN_STEP_STATUS_IN_PROGRESS), None)
 
 
 def _new_step(step_id: str, run: run_pb2.Run, now: int, kind: int) -> run_step_pb2.RunStep:

@@ -474,7 +474,7 @@ class RunExecution:
         """Takes the open step and message from the log: True when a step is open. Text this
         worker streamed into the message is kept; a dead worker's is lost with it."""
         run_steps = await self._storage.runs.steps_of_run(self._claimed.project_id, self.run.id)
-        step = next((s for s in run_steps if s.status == S.RUN_STEP_STATUS_IN_PROGRESS), None)
+        step = steps.open_step(run_steps)
         previous, self._turn = self._turn, _Turn()
         if step is None:
             return False
