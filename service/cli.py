@@ -1,4 +1,4 @@
-"""The `assistants` command: serve, migrate, keys."""
+"""The `assistants` command: serve, worker, migrate, keys, audit, projections."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import asyncio
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from service import logs
 from service.api.server import GrpcServer
@@ -163,7 +163,51 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("--project", help="only this project's keys")
     revoke = key_commands.add_parser("revoke", help="revoke a key by its id")
     revoke.add_argument("key_id")
+    audit = commands.add_parser("audit", help="verify and read the event log")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_commands.add_parser(
+        "verify", help="walk the hash chains; exits 1 if any event was changed, lost or moved"
+    )
+    verify.add_argument("--stream", help="only this stream (an object id such as thread_...)")
+    timeline = audit_commands.add_parser(
+        "timeline", help="what happened in a thread, when, and by which key"
+    )
+    timeline.add_argument("thread_id")
+    timeline.add_argument("--json", action="store_true", help="JSON lines, for programs")
+    projections = commands.add_parser("projections", help="maintain the read models")
+    projection_commands = projections.add_subparsers(dest="projections_command", required=True)
+    rebuild = projection_commands.add_parser(
+        "rebuild", help="replay the log into fresh read models and put them in place"
+    )
+    rebuild.add_argument(
+        "--verify",
+        action="store_true",
+        help="compare with the live read models instead; exits 1 on any difference",
+    )
     return parser
+
+
+async def _admin(settings: Settings, command: Callable[[Storage], Awaitable[int]]) -> int:
+    storage = await _open_storage(settings)
+    try:
+        return await command(storage)
+    finally:
+        await storage.close()
+
+
+def _admin_command(args: argparse.Namespace) -> Callable[[Storage], Awaitable[int]]:
+    """The audit and projections commands, each a function of the opened storage."""
+    if args.command == "projections":
+        from service.admin import rebuild
+
+        return lambda storage: rebuild.run(storage, verify=args.verify)
+    if args.audit_command == "verify":
+        from service.admin import verify
+
+        return lambda storage: verify.run(storage, stream_id=args.stream)
+    from service.admin import timeline
+
+    return lambda storage: timeline.run(storage, args.thread_id, as_json=args.json)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -180,6 +224,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(work(settings))
     elif args.command == "migrate":
         asyncio.run(run_migrate(settings))
+    elif args.command in ("audit", "projections"):
+        return asyncio.run(_admin(settings, _admin_command(args)))
     elif args.keys_command == "create":
         asyncio.run(create_key(settings, args.project))
     elif args.keys_command == "list":

@@ -3,6 +3,7 @@
 Knows nothing of gRPC or HTTP.
 """
 
+from storage._chain_audit import AuditReport, ChainAudit
 from storage._errors import (
     DuplicateRequestRaceError,
     StorageError,
@@ -18,7 +19,9 @@ from storage._event_store import (
     AppendResult,
     EventStore,
     RunPublication,
+    StreamInfo,
 )
+from storage._hash_chain import GENESIS, ChainProblem, check_stream, event_digest, link
 from storage._keys import KeyInfo, KeyRecord, KeyStore
 from storage._migrations import MigrationError, load_migrations, migrate
 from storage._pages import Page, PageQuery
@@ -37,9 +40,13 @@ from storage._windows import ContextWindows, WindowMessage
 
 __all__ = [
     "ANY_VERSION",
+    "GENESIS",
     "NO_STREAM",
     "STREAM_EXISTS",
     "AppendResult",
+    "AuditReport",
+    "ChainAudit",
+    "ChainProblem",
     "ClaimedRun",
     "ContextWindows",
     "CursorNotFoundError",
@@ -59,6 +66,7 @@ __all__ = [
     "StorageError",
     "StorageTimeoutError",
     "StreamEntry",
+    "StreamInfo",
     "ThreadHead",
     "TransientStorageError",
     "VersionedAssistant",
@@ -67,7 +75,10 @@ __all__ = [
     "VersionedThread",
     "WindowMessage",
     "WrongExpectedVersionError",
+    "check_stream",
+    "event_digest",
     "is_connection_error",
+    "link",
     "load_migrations",
     "migrate",
 ]

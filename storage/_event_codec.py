@@ -46,6 +46,7 @@ def decode_event(row: Mapping[str, Any]) -> events_pb2.Event:
         position=row["position"],
         type=row["type"],
         schema_version=row["schema_version"],
+        hash=row["hash"] or b"",
     )
     event.time.FromDatetime(row["recorded_at"])
     json_format.ParseDict(row["metadata"], event.metadata, ignore_unknown_fields=True)

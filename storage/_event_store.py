@@ -12,6 +12,7 @@ from google.protobuf.message import Message
 from assistants.v1 import events_pb2
 from storage._errors import DuplicateRequestRaceError, translate_errors
 from storage._event_codec import decode_event, encode_payload, metadata_json
+from storage._hash_chain import payload_digest
 
 # Expected versions. A value >= 1 is the exact version the stream must be at.
 NO_STREAM = 0
@@ -20,7 +21,7 @@ STREAM_EXISTS = -2
 
 _SELECT = """
     SELECT position, stream_id, version, event_id, type, schema_version, data, metadata,
-           recorded_at
+           recorded_at, hash
       FROM events
 """
 
@@ -50,6 +51,14 @@ class RunPublication:
     events: Sequence[tuple[str, bytes]]
 
 
+@dataclass(frozen=True)
+class StreamInfo:
+    stream_id: str
+    project_id: str
+    kind: str
+    version: int
+
+
 class EventStore:
     """Appends events to streams and reads them back, in stream or global order."""
 
@@ -75,24 +84,29 @@ class EventStore:
         With publish, its run events are published on the run's stream in the same transaction.
         """
         types, data = zip(*(encode_payload(p) for p in payloads), strict=True)
+        event_ids = [uuid.uuid4() for _ in payloads]
         args: tuple[object, ...] = (
             metadata.project_id,
             stream_id,
             kind,
             expected_version,
-            [uuid.uuid4() for _ in payloads],
+            event_ids,
             list(types),
             list(data),
+            [
+                payload_digest(str(event_id), stream_id, payload, metadata)
+                for event_id, payload in zip(event_ids, payloads, strict=True)
+            ],
             metadata_json(metadata),
             idempotency_key,
         )
-        sql = "SELECT * FROM append_events($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        sql = "SELECT * FROM append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
         if publish is not None and publish.events:
             names, blobs = zip(*publish.events, strict=True)
             args = (*args, publish.run_id, list(names), list(blobs))
             sql = (
                 "SELECT * FROM append_and_publish"
-                "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
             )
         for attempt in range(2):
             try:
@@ -175,3 +189,11 @@ class EventStore:
             project_id,
         )
         return int(version or 0)
+
+    async def find_stream(self, stream_id: str) -> StreamInfo | None:
+        """A stream of any project, for operator tools that are given only an object id."""
+        row = await self._pool.fetchrow(
+            "SELECT stream_id, project_id, kind, version FROM streams WHERE stream_id = $1",
+            stream_id,
+        )
+        return None if row is None else StreamInfo(**row)

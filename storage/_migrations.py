@@ -9,14 +9,18 @@ migration exactly once.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
 
+from storage._chain_audit import seal_unsealed
 from storage._errors import StorageError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# Steps a migration needs that SQL cannot do, run in the migration's own transaction.
+_AFTER: dict[int, Callable[[asyncpg.Connection], Awaitable[object]]] = {6: seal_unsealed}
 # An arbitrary constant that names this application's migration lock.
 _LOCK_KEY = 7_355_608_114
 
@@ -76,6 +80,9 @@ async def migrate(conn: asyncpg.Connection) -> list[Migration]:
                 continue
             async with conn.transaction():
                 await conn.execute(migration.sql)
+                after = _AFTER.get(migration.version)
+                if after is not None:
+                    await after(conn)
                 await conn.execute(
                     "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
                     migration.version,

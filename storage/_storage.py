@@ -7,6 +7,7 @@ from typing import Any
 
 import asyncpg
 
+from storage._chain_audit import ChainAudit
 from storage._database import create_pool
 from storage._embedded import start_embedded
 from storage._event_store import EventStore
@@ -25,6 +26,7 @@ class Storage:
         self.pool = pool
         self.url = url
         self.events = EventStore(pool)
+        self.audit = ChainAudit(pool)
         self.reads = ReadModels(pool)
         self.keys = KeyStore(pool)
         self.runs = Runs(pool)
