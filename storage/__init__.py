@@ -23,6 +23,7 @@ from storage._event_store import (
 )
 from storage._hash_chain import GENESIS, ChainProblem, check_stream, event_digest, link
 from storage._keys import KeyInfo, KeyRecord, KeyStore
+from storage._log_reader import Cursor, LogFilter, LogPage, LogReader, StreamNotFoundError
 from storage._migrations import MigrationError, load_migrations, migrate
 from storage._pages import Page, PageQuery
 from storage._read_models import (
@@ -33,15 +34,35 @@ from storage._read_models import (
     VersionedMessage,
     VersionedThread,
 )
+from storage._rebuild import (
+    MAX_DIFFERENCES,
+    PROJECTION_TABLES,
+    SHIELDED_TABLES,
+    DifferenceKind,
+    KeptColumn,
+    ProjectionComparison,
+    ProjectionRebuild,
+    ProjectionTable,
+    RebuildError,
+    RowDifference,
+    TableComparison,
+    TableReplacement,
+    rebuild_projections,
+    verify_projections,
+)
 from storage._run_streams import RunStreams, StreamEntry
 from storage._runs import ClaimedRun, Runs, VersionedRun
 from storage._storage import Storage
+from storage._subscriptions import Delivery, LogTail, Subscriptions
 from storage._windows import ContextWindows, WindowMessage
 
 __all__ = [
     "ANY_VERSION",
     "GENESIS",
+    "MAX_DIFFERENCES",
     "NO_STREAM",
+    "PROJECTION_TABLES",
+    "SHIELDED_TABLES",
     "STREAM_EXISTS",
     "AppendResult",
     "AuditReport",
@@ -49,16 +70,29 @@ __all__ = [
     "ChainProblem",
     "ClaimedRun",
     "ContextWindows",
+    "Cursor",
     "CursorNotFoundError",
+    "Delivery",
+    "DifferenceKind",
     "DuplicateRequestRaceError",
     "EventStore",
+    "KeptColumn",
     "KeyInfo",
     "KeyRecord",
     "KeyStore",
+    "LogFilter",
+    "LogPage",
+    "LogReader",
+    "LogTail",
     "MigrationError",
     "Page",
     "PageQuery",
+    "ProjectionComparison",
+    "ProjectionRebuild",
+    "ProjectionTable",
     "ReadModels",
+    "RebuildError",
+    "RowDifference",
     "RunPublication",
     "RunStreams",
     "Runs",
@@ -67,6 +101,10 @@ __all__ = [
     "StorageTimeoutError",
     "StreamEntry",
     "StreamInfo",
+    "StreamNotFoundError",
+    "Subscriptions",
+    "TableComparison",
+    "TableReplacement",
     "ThreadHead",
     "TransientStorageError",
     "VersionedAssistant",
@@ -81,4 +119,6 @@ __all__ = [
     "link",
     "load_migrations",
     "migrate",
+    "rebuild_projections",
+    "verify_projections",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import asyncpg
@@ -62,8 +62,10 @@ class StreamInfo:
 class EventStore:
     """Appends events to streams and reads them back, in stream or global order."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, on_append: Callable[[], None] | None = None) -> None:
         self._pool = pool
+        # Told of every append of this process, so its live subscribers need no notification.
+        self._on_append = on_append or (lambda: None)
 
     async def append(
         self,
@@ -117,6 +119,7 @@ class EventStore:
                 if attempt:
                     raise
         assert row is not None
+        self._on_append()
         return AppendResult(
             duplicate=row["duplicate"],
             stream_id=row["stream_id"],

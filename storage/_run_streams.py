@@ -1,24 +1,23 @@
 """The run stream: every event of a run, deltas included, numbered per run, for live delivery.
 
 Writers publish through publish_run_events() (or an append's RunPublication), which stores the
-events under the next sequence numbers and sends NOTIFY run_stream. Each process keeps one
-listening connection and wakes its local followers, who then read the rows after the last
-sequence number they saw: a follower on any process resumes after any number, without loss
-and without repeats. The runs a worker may claim are announced the same way, on run_queued.
+events under the next sequence numbers and sends NOTIFY run_stream. The process's Listener
+wakes its local followers, who then read the rows after the last sequence number they saw:
+a follower on any process resumes after any number, without loss and without repeats. The
+runs a worker may claim are announced the same way, on run_queued.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 
 import asyncpg
 
-log = logging.getLogger(__name__)
+from storage._notifications import Listener
 
 STREAM_CHANNEL = "run_stream"
 QUEUED_CHANNEL = "run_queued"
@@ -26,7 +25,6 @@ CANCEL_CHANNEL = "run_cancel"
 # A follower re-reads this often even without a notification, so a lost one (the listening
 # connection was down) delays delivery, never stops it.
 POLL_SECONDS = 1.0
-RECONNECT_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -38,28 +36,16 @@ class StreamEntry:
 
 
 class RunStreams:
-    """Publishes and follows run streams. start() before following; close() when done."""
+    """Publishes and follows run streams; woken by the process's Listener."""
 
-    def __init__(self, pool: asyncpg.Pool, url: str) -> None:
+    def __init__(self, pool: asyncpg.Pool, listener: Listener) -> None:
         self._pool = pool
-        self._url = url
         self._waiters: defaultdict[str, set[asyncio.Event]] = defaultdict(set)
         self._queued = asyncio.Event()
         self._cancels: dict[str, asyncio.Event] = {}
-        self._listener: asyncpg.Connection | None = None
-        self._reconnect: asyncio.Task[None] | None = None
-        self._closed = False
-
-    async def start(self) -> None:
-        await self._listen()
-
-    async def close(self) -> None:
-        self._closed = True
-        if self._reconnect is not None:
-            self._reconnect.cancel()
-        if self._listener is not None:
-            with contextlib.suppress(Exception):
-                await self._listener.close()
+        listener.on(STREAM_CHANNEL, self._on_stream)
+        listener.on(QUEUED_CHANNEL, self._on_queued)
+        listener.on(CANCEL_CHANNEL, self._on_cancel)
 
     async def publish(
         self, project_id: str, run_id: str, events: Sequence[tuple[str, bytes]]
@@ -144,39 +130,17 @@ class RunStreams:
                 if not waiters:
                     del self._waiters[run_id]
 
-    async def _listen(self) -> None:
-        conn = await asyncpg.connect(self._url)
-        await conn.add_listener(STREAM_CHANNEL, self._on_stream)
-        await conn.add_listener(QUEUED_CHANNEL, self._on_queued)
-        await conn.add_listener(CANCEL_CHANNEL, self._on_cancel)
-        conn.add_termination_listener(self._on_terminated)
-        self._listener = conn
+    def _on_stream(self, payload: str) -> None:
+        if payload:
+            self.wake(payload.partition(" ")[0])
+        else:  # the listener reconnected: whatever was published meanwhile is read now
+            for run_id in list(self._waiters):
+                self.wake(run_id)
 
-    def _on_stream(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
-        self.wake(payload.partition(" ")[0])
-
-    def _on_queued(self, _conn: object, _pid: int, _channel: str, _payload: str) -> None:
+    def _on_queued(self, _payload: str) -> None:
         self._queued.set()
 
-    def _on_cancel(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+    def _on_cancel(self, payload: str) -> None:
         event = self._cancels.get(payload)
         if event is not None:
             event.set()
-
-    def _on_terminated(self, _conn: object) -> None:
-        if self._closed:
-            return
-        log.warning("the run stream listener lost its connection; reconnecting")
-        self._reconnect = asyncio.get_running_loop().create_task(self._relisten())
-
-    async def _relisten(self) -> None:
-        while not self._closed:
-            try:
-                await self._listen()
-                # Whatever was published meanwhile is read now, not at the next poll.
-                for run_id in list(self._waiters):
-                    self.wake(run_id)
-                self._queued.set()
-                return
-            except (OSError, asyncpg.PostgresError):
-                await asyncio.sleep(RECONNECT_SECONDS)

@@ -12,10 +12,13 @@ from storage._database import create_pool
 from storage._embedded import start_embedded
 from storage._event_store import EventStore
 from storage._keys import KeyStore
+from storage._log_reader import LogReader
 from storage._migrations import Migration, migrate
+from storage._notifications import Listener
 from storage._read_models import ReadModels
 from storage._run_streams import RunStreams
 from storage._runs import Runs
+from storage._subscriptions import LogTail, Subscriptions
 from storage._windows import ContextWindows
 
 
@@ -25,13 +28,17 @@ class Storage:
     def __init__(self, pool: asyncpg.Pool, url: str, embedded: Any = None) -> None:
         self.pool = pool
         self.url = url
-        self.events = EventStore(pool)
+        self._listener = Listener(url)
+        self.tail = LogTail(pool, self._listener)
+        self.log = LogReader(pool)
+        self.subscriptions = Subscriptions(self.log, self.tail)
+        self.events = EventStore(pool, on_append=self.tail.wake)
         self.audit = ChainAudit(pool)
         self.reads = ReadModels(pool)
         self.keys = KeyStore(pool)
         self.runs = Runs(pool)
         self.windows = ContextWindows(pool)
-        self.run_streams = RunStreams(pool, url)
+        self.run_streams = RunStreams(pool, self._listener)
         self._embedded = embedded
 
     @classmethod
@@ -44,7 +51,7 @@ class Storage:
             url, embedded = start_embedded(data_dir)
         pool = await create_pool(url, min_size=min_size, max_size=max_size)
         storage = cls(pool, url, embedded)
-        await storage.run_streams.start()
+        await storage._listener.start()
         return storage
 
     async def migrate(self) -> list[Migration]:
@@ -52,5 +59,6 @@ class Storage:
             return await migrate(conn)
 
     async def close(self) -> None:
-        await self.run_streams.close()
+        await self.tail.close()
+        await self._listener.close()
         await self.pool.close()

@@ -15,6 +15,7 @@ from grpc_status import rpc_status
 
 from assistants.v1 import (
     assistant_pb2_grpc,
+    event_service_pb2_grpc,
     message_pb2_grpc,
     run_service_pb2_grpc,
     thread_pb2_grpc,
@@ -81,6 +82,7 @@ class Client:
         self.threads = thread_pb2_grpc.ThreadServiceStub(self.channel)
         self.messages = message_pb2_grpc.MessageServiceStub(self.channel)
         self.runs = run_service_pb2_grpc.RunServiceStub(self.channel)
+        self.events = event_service_pb2_grpc.EventServiceStub(self.channel)
 
     async def close(self) -> None:
         await self.channel.close()

@@ -9,6 +9,8 @@ from grpc_reflection.v1alpha import reflection
 from assistants.v1 import (
     assistant_pb2,
     assistant_pb2_grpc,
+    event_service_pb2,
+    event_service_pb2_grpc,
     message_pb2,
     message_pb2_grpc,
     run_service_pb2,
@@ -19,6 +21,7 @@ from assistants.v1 import (
 from service.api._interceptor import ServiceInterceptor
 from service.api.servicers import (
     AssistantServicer,
+    EventServicer,
     MessageServicer,
     RunServicer,
     ThreadServicer,
@@ -30,6 +33,7 @@ SERVICE_NAMES = (
     thread_pb2.DESCRIPTOR.services_by_name["ThreadService"].full_name,
     message_pb2.DESCRIPTOR.services_by_name["MessageService"].full_name,
     run_service_pb2.DESCRIPTOR.services_by_name["RunService"].full_name,
+    event_service_pb2.DESCRIPTOR.services_by_name["EventService"].full_name,
 )
 
 # Fit for long server streams behind proxies: ping idle connections every 30 s, accept client
@@ -70,6 +74,9 @@ class GrpcServer:
         )
         run_service_pb2_grpc.add_RunServiceServicer_to_server(  # type: ignore[no-untyped-call]
             RunServicer(app), server
+        )
+        event_service_pb2_grpc.add_EventServiceServicer_to_server(  # type: ignore[no-untyped-call]
+            EventServicer(app), server
         )
         health_servicer = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -11,6 +11,8 @@ from assistants.v1 import (
     assistant_pb2,
     assistant_pb2_grpc,
     common_pb2,
+    event_service_pb2,
+    event_service_pb2_grpc,
     message_pb2,
     message_pb2_grpc,
     run_event_pb2,
@@ -194,3 +196,22 @@ class RunServicer(run_service_pb2_grpc.RunServiceServicer):
 
     def _follow(self, run: run_pb2.Run, after: int) -> AsyncIterator[run_event_pb2.RunEvent]:
         return self._app.runs.events(current(), run.thread_id, run.id, after)
+
+
+class EventServicer(event_service_pb2_grpc.EventServiceServicer):
+    """The event log. Both RPCs check the request and the stream before the first response."""
+
+    def __init__(self, app: Application) -> None:
+        self._app = app
+
+    async def ReadEvents(
+        self, request: event_service_pb2.ReadEventsRequest, context: Context
+    ) -> AsyncIterator[event_service_pb2.ReadEventsResponse]:
+        async for response in self._app.events.read(current(), request):
+            yield response
+
+    async def SubscribeEvents(
+        self, request: event_service_pb2.SubscribeEventsRequest, context: Context
+    ) -> AsyncIterator[event_service_pb2.SubscribeEventsResponse]:
+        async for response in self._app.events.subscribe(current(), request):
+            yield response

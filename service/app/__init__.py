@@ -10,6 +10,7 @@ from service.app._context import Principal, RequestContext
 from service.app._errors import client_error
 from service.app.assistants import Assistants
 from service.app.auth import Authenticator, IssuedKey
+from service.app.events import DEFAULT_SUBSCRIBER_BUFFER, EventLog
 from service.app.messages import Messages
 from service.app.runs import Runs, Started
 from service.app.threads import Threads
@@ -19,8 +20,15 @@ from storage import Storage
 class Application:
     """Every use case, built on one Storage."""
 
-    def __init__(self, storage: Storage, *, run_expires_seconds: int = 600) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        *,
+        run_expires_seconds: int = 600,
+        subscriber_buffer: int = DEFAULT_SUBSCRIBER_BUFFER,
+    ) -> None:
         self.storage = storage
+        self.events = EventLog(storage, subscriber_buffer)
         self.auth = Authenticator(storage.keys)
         self.assistants = Assistants(storage)
         self.threads = Threads(storage)
