@@ -71,12 +71,18 @@ class _StreamMetadata(grpc.aio.UnaryStreamClientInterceptor):  # type: ignore[mi
 class Client:
     """Stubs of every service on one channel, authenticated with one API key."""
 
-    def __init__(self, target: str, key: str | None, project_id: str = "") -> None:
+    def __init__(
+        self,
+        target: str,
+        key: str | None,
+        project_id: str = "",
+        options: tuple[tuple[str, Any], ...] = (),
+    ) -> None:
         pairs = (("authorization", f"Bearer {key}"),) if key else ()
         self.key = key
         self.project_id = project_id
         self.channel = grpc.aio.insecure_channel(
-            target, interceptors=[_Metadata(pairs), _StreamMetadata(pairs)]
+            target, options=options, interceptors=[_Metadata(pairs), _StreamMetadata(pairs)]
         )
         self.assistants = assistant_pb2_grpc.AssistantServiceStub(self.channel)
         self.threads = thread_pb2_grpc.ThreadServiceStub(self.channel)
