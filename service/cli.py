@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -225,7 +226,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "migrate":
         asyncio.run(run_migrate(settings))
     elif args.command in ("audit", "projections"):
-        return asyncio.run(_admin(settings, _admin_command(args)))
+        try:
+            return asyncio.run(_admin(settings, _admin_command(args)))
+        except BrokenPipeError:
+            # `assistants audit timeline ... | head`: the reader has all it wanted.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
     elif args.keys_command == "create":
         asyncio.run(create_key(settings, args.project))
     elif args.keys_command == "list":
