@@ -39,3 +39,19 @@ def test_layer_imports_point_one_way(package: str) -> None:
         if name == banned or name.startswith(banned + ".")
     ]
     assert not offences, "\n".join(offences)
+
+
+def test_every_package_is_installed() -> None:
+    """A package missing from pyproject's list works in the editable install and is absent
+    from a wheel."""
+    import tomllib
+
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for top in ("service", "storage")
+        for init in (ROOT / top).rglob("__init__.py")
+    }
+    assert found <= listed, f"not in pyproject.toml packages: {sorted(found - listed)}"
