@@ -83,7 +83,11 @@ async def work(settings: Settings) -> None:
 async def serve(settings: Settings) -> None:
     storage = await _open_storage(settings)
     try:
-        app = Application(storage, run_expires_seconds=settings.run_expires_seconds)
+        app = Application(
+            storage,
+            run_expires_seconds=settings.run_expires_seconds,
+            subscriber_buffer=settings.subscriber_buffer,
+        )
         tokens.encoding()  # load the BPE ranks now, not during the first request
         if not await storage.keys.any_key_exists():
             issued = await app.auth.issue_key(DEFAULT_PROJECT)

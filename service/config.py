@@ -53,6 +53,8 @@ class Settings:
     run_expires_seconds: int = 600
     # The context size of models the server does not know.
     default_context_tokens: int = 128_000
+    # Live events a SubscribeEvents client may leave unread before it is told fell_behind.
+    subscriber_buffer: int = 10_000
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -83,5 +85,8 @@ class Settings:
             run_expires_seconds=int(_number(env, "ASSISTANTS_RUN_EXPIRES_SECONDS", 600, minimum=1)),
             default_context_tokens=int(
                 _number(env, "ASSISTANTS_DEFAULT_CONTEXT_TOKENS", 128_000, minimum=1024)
+            ),
+            subscriber_buffer=int(
+                _number(env, "ASSISTANTS_SUBSCRIBER_BUFFER_EVENTS", 10_000, minimum=1)
             ),
         )
