@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import os
+import sys
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -121,3 +125,26 @@ def error_info(error: grpc.aio.AioRpcError) -> error_details_pb2.ErrorInfo:
             detail.Unpack(info)
             return info
     raise AssertionError(f"no ErrorInfo detail in {status}")
+
+
+async def assistants_cli(
+    database_url: str, data_dir: Path, *args: str, timeout: float = 60
+) -> tuple[int, str, str]:
+    """Runs the real `assistants` command on a database: (exit code, stdout, stderr)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANTS_")}
+    env.update(
+        ASSISTANTS_DATABASE_URL=database_url,
+        ASSISTANTS_DATA_DIR=str(data_dir),
+        ASSISTANTS_LOG_LEVEL="WARNING",
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *("-m", "service.cli", *args),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    async with asyncio.timeout(timeout):
+        out, err = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()

@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,9 +25,8 @@ from service.api.server import GrpcServer
 from service.app import Application
 from storage import GENESIS, Storage, check_stream, link
 from storage._chain_audit import seal_unsealed
-from tests.e2e.test_restart import _env
 from tests.fake_model import FakeModel, tool_calls
-from tests.helpers import Client, fresh_database
+from tests.helpers import Client, assistants_cli, fresh_database
 from tests.runs.support import assistant, function_tool, thread, wait_for_status
 from tests.runs.support import text as text_input
 
@@ -280,16 +277,9 @@ async def test_the_chain_is_computable_from_the_events_alone(ledger: Ledger) -> 
 
 
 async def test_the_cli_exits_non_zero_on_tampering(ledger: Ledger, tmp_path: Path) -> None:
-    env = _env(tmp_path, 0) | {"ASSISTANTS_DATABASE_URL": ledger.url}
-
     async def cli(*args: str) -> tuple[int, str]:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "service.cli", "audit", "verify", *args,
-            env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        )  # fmt: skip
-        stdout, _ = await process.communicate()
-        assert process.returncode is not None
-        return process.returncode, stdout.decode()
+        code, out, err = await assistants_cli(ledger.url, tmp_path, "audit", "verify", *args)
+        return code, out + err
 
     code, out = await cli()
     assert code == 0, out

@@ -3,12 +3,9 @@ its timeline read back as JSON Lines and as text."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
-import os
 import re
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +21,7 @@ from service.engine.workers import Workers
 from storage import Storage
 from tests.conftest import new_client
 from tests.fake_model import FakeModel, error, hang, text, tool_calls
-from tests.helpers import Client
+from tests.helpers import Client, assistants_cli
 from tests.runs.support import (
     assistant,
     collect,
@@ -470,21 +467,9 @@ async def test_a_deleted_thread_ends_with_its_deletion(client: Client, storage: 
 async def test_the_cli_prints_json_lines(
     story: Story, storage: Storage, database_url: str, tmp_path: Path
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANTS_")}
-    env.update(
-        ASSISTANTS_DATABASE_URL=database_url,
-        ASSISTANTS_DATA_DIR=str(tmp_path),
-        ASSISTANTS_LOG_LEVEL="WARNING",
+    code, stdout, stderr = await assistants_cli(
+        database_url, tmp_path, "audit", "timeline", story.thread_id, "--json"
     )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        *("-m", "service.cli", "audit", "timeline", story.thread_id, "--json"),
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    async with asyncio.timeout(60):
-        stdout, stderr = await process.communicate()
-    assert process.returncode == 0, stderr.decode()
-    printed = [json.loads(line) for line in stdout.decode().splitlines()]
+    assert code == 0, stderr
+    printed = [json.loads(line) for line in stdout.splitlines()]
     assert printed == await timeline_json(storage, story.thread_id)
