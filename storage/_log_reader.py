@@ -17,8 +17,10 @@ from assistants.v1 import events_pb2
 from storage._event_codec import decode_event
 
 # The most positions one filtered page of the log scans, so that a rare filter costs many
-# cheap statements rather than one that reads the whole log.
+# cheap statements rather than one that reads the whole log. An unfiltered page needs none:
+# the (project_id, position) index yields only the project's events.
 SCAN_WINDOW = 100_000
+_UNBOUNDED = 2**62
 
 _COLUMNS = """e.position, e.stream_id, e.version, e.event_id, e.type, e.schema_version, e.data,
               e.metadata, e.recorded_at, e.hash"""
@@ -118,11 +120,12 @@ class LogReader:
         return Cursor(row["position"], row["version"] or 0)
 
     async def _log_page(self, flt: LogFilter, after: Cursor, limit: int) -> LogPage:
+        window = SCAN_WINDOW if flt.event_types or flt.stream_kinds else _UNBOUNDED
         rows = await self._pool.fetch(
             _LOG_PAGE,
             flt.project_id,
             after.position,
-            SCAN_WINDOW,
+            window,
             list(flt.event_types),
             list(flt.stream_kinds),
             limit,
@@ -130,7 +133,7 @@ class LogReader:
         events = _events(rows)
         if len(events) == limit:
             return LogPage(events, Cursor(events[-1].position))
-        head, window_end = rows[0]["head"], after.position + SCAN_WINDOW
+        head, window_end = rows[0]["head"], after.position + window
         cursor = Cursor(max(min(head, window_end), after.position))
         return LogPage(events, cursor, head <= window_end)
 
