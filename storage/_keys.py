@@ -33,13 +33,12 @@ class KeyStore:
 
     async def ensure_project(self, project_id: str, name: str) -> str:
         """Returns the id of the project called name, creating it with project_id if new."""
+        # DO UPDATE, not DO NOTHING: it waits for a racing creator's row and returns it, where
+        # a separate SELECT in the same statement would read a snapshot without it.
         existing: str = await self._pool.fetchval(
             """
-            WITH new AS (
-                INSERT INTO projects (id, name) VALUES ($1, $2)
-                ON CONFLICT (name) DO NOTHING RETURNING id
-            )
-            SELECT id FROM new UNION ALL SELECT id FROM projects WHERE name = $2
+            INSERT INTO projects (id, name) VALUES ($1, $2)
+            ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id
             """,
             project_id,
             name,
