@@ -4,52 +4,19 @@ missing nothing and seeing nothing twice."""
 
 from __future__ import annotations
 
-import asyncio
-import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 
 from assistants.v1 import run_event_pb2, run_pb2, run_service_pb2, run_step_pb2
-from tests.e2e.test_restart import START_TIMEOUT, _env, _first_key, _free_port
+from tests.e2e.servers import server
+from tests.e2e.test_restart import _first_key
 from tests.fake_model import FakeModel, text
 from tests.helpers import Client, fresh_database
 from tests.runs.support import assistant, thread, wait_for_status
 
 pytestmark = pytest.mark.slow
 RS = run_service_pb2
-
-
-@asynccontextmanager
-async def server(
-    data_dir: Path, database_url: str, model_url: str
-) -> AsyncIterator[tuple[str, list[str], asyncio.subprocess.Process]]:
-    """`assistants serve` with workers, on a shared database; killed on exit if still alive."""
-    port = _free_port()
-    env = _env(data_dir, port) | {
-        "ASSISTANTS_DATABASE_URL": database_url,
-        "ASSISTANTS_RUN_LEASE_SECONDS": "1",
-        "OPENAI_BASE_URL": model_url,
-        "OPENAI_API_KEY": "test-key",
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "service.cli", "serve", env=env, stdout=asyncio.subprocess.PIPE
-    )
-    assert process.stdout is not None
-    lines: list[str] = []
-    try:
-        async with asyncio.timeout(START_TIMEOUT):
-            while not lines or not lines[-1].startswith("assistants: gRPC on"):
-                line = await process.stdout.readline()
-                assert line, f"server exited early: {lines}"
-                lines.append(line.decode().rstrip("\n"))
-        yield f"127.0.0.1:{port}", lines, process
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
 
 
 async def test_a_run_survives_kill_9_of_its_server(tmp_path: Path, server_url: str) -> None:
