@@ -105,9 +105,13 @@ async def serve(settings: Settings) -> None:
         print(f"assistants: gRPC on {settings.grpc_host}:{server.port}", flush=True)
         await _until_signalled()
         log.info("shutting down", extra={"grace_seconds": settings.shutdown_grace_seconds})
-        await server.stop(settings.shutdown_grace_seconds)
-        if workers is not None:
-            await workers.stop(settings.shutdown_grace_seconds)
+        # Together: workers stop claiming at once rather than after the API has drained, and
+        # the process is gone within one grace period, not two.
+        grace = settings.shutdown_grace_seconds
+        if workers is None:
+            await server.stop(grace)
+        else:
+            await asyncio.gather(server.stop(grace), workers.stop(grace))
             await model.close()
     finally:
         await storage.close()

@@ -37,7 +37,7 @@ LOG_CHANNEL = "log_appended"
 POLL_SECONDS = 1.0
 TAIL_BATCH = 1000
 # A live subscription with nothing to deliver sends a checkpoint this often, so a client with
-# a rare filter has a recent place to resume from (and an idle connection stays alive).
+# a rare filter has a recent place to resume from, and an idle stream is never silent.
 CHECKPOINT_SECONDS = 5.0
 
 _TAIL = """
@@ -229,8 +229,10 @@ class Subscriptions:
             offer = registration.take()
             if offer is None:
                 woken = await _wait(registration.ready, CHECKPOINT_SECONDS)
-                if not woken and self._tail.covered > cursor.position and not registration.offers:
-                    cursor = Cursor(self._tail.covered, cursor.stream_version)
+                if not woken and not registration.offers:
+                    # Sent on a quiet log too: proxies that close idle streams see traffic.
+                    position = max(self._tail.covered, cursor.position)
+                    cursor = Cursor(position, cursor.stream_version)
                     yield Delivery("checkpoint", cursor)
                 continue
             fresh = [event for event in offer.events if event.position > cursor.position]

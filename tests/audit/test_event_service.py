@@ -15,6 +15,7 @@ from assistants.v1 import assistant_pb2, event_service_pb2, events_pb2, message_
 from service.api.server import GrpcServer
 from service.app import Application
 from storage import GENESIS, Storage, check_stream
+from storage import _subscriptions as subscriptions
 from tests.helpers import Client, field_violation
 from tests.runs.support import text, thread
 
@@ -374,3 +375,28 @@ async def test_thread_deleted_history_stays_readable(client: Client) -> None:
         "MessageCreated",
         "ThreadDeleted",
     ]
+
+
+async def test_a_quiet_live_subscription_sends_checkpoints(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """So a proxy that closes silent streams never sees one, and a client has a fresh place
+    to resume from."""
+    monkeypatch.setattr(subscriptions, "CHECKPOINT_SECONDS", 0.2)
+    only_files = ES.SubscribeEventsRequest(
+        from_end=True, filter=ES.EventFilter(event_types=["FileCreated"])
+    )
+    async with _subscription(client, only_files) as call:
+        caught_up = (await _until(call, "caught_up"))[-1]
+        quiet = await _until(call, "checkpoint", timeout=5)
+        assert [r.WhichOneof("content") for r in quiet] == ["checkpoint"]
+        assert quiet[0].position.position == caught_up.position.position
+        await thread(client, "not a file")
+        positions = []
+        async with asyncio.timeout(5):
+            while not positions or positions[-1] == caught_up.position.position:
+                response = await call.read()
+                assert response.WhichOneof("content") == "checkpoint"
+                positions.append(response.position.position)
+        # The thread's two events (and any other project's) were read and skipped.
+        assert positions[-1] >= caught_up.position.position + 2
