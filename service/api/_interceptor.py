@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeAlias
 
@@ -13,15 +12,12 @@ import grpc
 
 from service.api._context import set_current
 from service.api._status import REQUEST_ID_KEY, grpc_status
-from service.app import Application, RequestContext, client_error
+from service.app import Application, RequestContext, client_error, request_id_from
 from service.logs import request_id_var
 
 log = logging.getLogger("service.api")
 
 PUBLIC_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
-# Metadata keys a client may set to name its request; either makes writes idempotent.
-REQUEST_ID_KEYS = ("idempotency-key", "x-request-id")
-_REQUEST_ID_MAX = 200
 
 Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
 Unary: TypeAlias = Callable[[Any, Context], Awaitable[Any]]
@@ -63,14 +59,11 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
     async def _enter(self, context: Context) -> None:
         """Names the request, authenticates the caller and makes it current."""
         metadata = {k: v for k, v in context.invocation_metadata() or () if isinstance(v, str)}
-        client_id = next((metadata[k] for k in REQUEST_ID_KEYS if metadata.get(k)), None)
-        if client_id is not None:
-            client_id = client_id[:_REQUEST_ID_MAX]
-        request_id = client_id or f"req_{uuid.uuid4().hex}"
+        request_id, chosen = request_id_from(metadata)
         request_id_var.set(request_id)
         context.set_trailing_metadata(((REQUEST_ID_KEY, request_id),))
         principal = await self._app.auth.authenticate(metadata.get("authorization"))
-        set_current(RequestContext(principal, request_id, client_id is not None))
+        set_current(RequestContext(principal, request_id, chosen))
 
     async def _abort(self, failure: Exception, context: Context, method: str) -> None:
         """Ends the call with the failure's status."""
