@@ -91,13 +91,12 @@ class _Registration:
             self.pending += len(events)
         self.ready.set()
 
-    def take(self) -> _Offer | None:
-        if not self.offers:
-            self.ready.clear()
-            return None
-        offer = self.offers.popleft()
-        self.pending -= len(offer.events)
-        return offer
+    def take_all(self) -> list[_Offer]:
+        offers = list(self.offers)
+        self.offers.clear()
+        self.pending = 0
+        self.ready.clear()
+        return offers
 
     def reset(self, start: int) -> None:
         self.offers.clear()
@@ -226,8 +225,8 @@ class Subscriptions:
     async def _live(self, registration: _Registration, cursor: Cursor) -> AsyncIterator[Delivery]:
         """Offered events after the cursor, until the registration overflows."""
         while not registration.overflowed:
-            offer = registration.take()
-            if offer is None:
+            offers = registration.take_all()
+            if not offers:
                 woken = await _wait(registration.ready, CHECKPOINT_SECONDS)
                 if not woken and not registration.offers:
                     # Sent on a quiet log too: proxies that close idle streams see traffic.
@@ -235,19 +234,28 @@ class Subscriptions:
                     cursor = Cursor(position, cursor.stream_version)
                     yield Delivery("checkpoint", cursor)
                 continue
-            fresh = [event for event in offer.events if event.position > cursor.position]
+            # Everything waiting goes in one response: per-response cost dominates.
+            fresh = [
+                event
+                for offer in offers
+                for event in offer.events
+                if event.position > cursor.position
+            ]
+            upto = max(offers[-1].upto, cursor.position)
             if fresh:
                 last = fresh[-1]
                 version = last.stream_version if registration.filter.stream_id else 0
-                cursor = Cursor(max(offer.upto, cursor.position), version)
+                cursor = Cursor(upto, version)
                 yield Delivery("events", cursor, fresh)
-            elif offer.upto > cursor.position:
-                cursor = Cursor(offer.upto, cursor.stream_version)
+            else:
+                cursor = Cursor(upto, cursor.stream_version)
 
 
 async def _wait(event: asyncio.Event, timeout: float) -> bool:
+    # asyncio.timeout, not wait_for: on 3.11 wait_for makes a task per wait.
     try:
-        await asyncio.wait_for(event.wait(), timeout)
+        async with asyncio.timeout(timeout):
+            await event.wait()
     except TimeoutError:
         return False
     return True
