@@ -28,6 +28,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
 	$(BIN)/python -m tests.bench.runs
+	$(BIN)/python -m tests.bench.events
 
 # Regenerates the Python stubs (messages, .pyi type stubs and gRPC services) from protos/.
 protos: $(STAMP)
