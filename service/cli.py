@@ -19,6 +19,7 @@ from service.domain import tokens
 from service.engine.model import ModelClient
 from service.engine.settings import EngineSettings
 from service.engine.workers import Workers
+from service.http.server import HttpServer
 from storage import Storage
 
 log = logging.getLogger("service")
@@ -97,21 +98,27 @@ async def serve(settings: Settings) -> None:
                 flush=True,
             )
             print(issued.secret, flush=True)
+        grace = settings.shutdown_grace_seconds
         server = await GrpcServer.start(app, settings.grpc_host, settings.grpc_port)
-        log.info("serving", extra={"grpc_port": server.port})
+        stopping: list[Callable[[], Awaitable[None]]] = [lambda: server.stop(grace)]
+        if settings.http_port is not None:
+            http = await HttpServer.start(
+                app, settings.grpc_host, settings.http_port, shutdown_grace=grace
+            )
+            stopping.append(http.stop)
+            print(f"assistants: HTTP on {settings.grpc_host}:{http.port}", flush=True)
+        log.info("serving", extra={"grpc_port": server.port, "http_port": settings.http_port})
         workers = None
         if settings.worker_concurrency > 0:
             workers, model = await _start_workers(settings, storage)
+            stopping.append(lambda: workers.stop(grace))
         print(f"assistants: gRPC on {settings.grpc_host}:{server.port}", flush=True)
         await _until_signalled()
-        log.info("shutting down", extra={"grace_seconds": settings.shutdown_grace_seconds})
+        log.info("shutting down", extra={"grace_seconds": grace})
         # Together: workers stop claiming at once rather than after the API has drained, and
         # the process is gone within one grace period, not two.
-        grace = settings.shutdown_grace_seconds
-        if workers is None:
-            await server.stop(grace)
-        else:
-            await asyncio.gather(server.stop(grace), workers.stop(grace))
+        await asyncio.gather(*(stop() for stop in stopping))
+        if workers is not None:
             await model.close()
     finally:
         await storage.close()

@@ -34,6 +34,13 @@ def _port(env: Mapping[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
+def _optional_port(env: Mapping[str, str], name: str, default: int) -> int | None:
+    """A port, or None when set to "off"."""
+    if env.get(name, "").strip().lower() == "off":
+        return None
+    return _port(env, name, default)
+
+
 @dataclass(frozen=True)
 class Settings:
     # None: start the embedded PostgreSQL under data_dir.
@@ -55,6 +62,8 @@ class Settings:
     default_context_tokens: int = 128_000
     # Live events a SubscribeEvents client may leave unread before it is told fell_behind.
     subscriber_buffer: int = 10_000
+    # The OpenAI-compatible HTTP API, on grpc_host; None serves none.
+    http_port: int | None = 8000
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -89,4 +98,5 @@ class Settings:
             subscriber_buffer=int(
                 _number(env, "ASSISTANTS_SUBSCRIBER_BUFFER_EVENTS", 10_000, minimum=1)
             ),
+            http_port=_optional_port(env, "ASSISTANTS_HTTP_PORT", 8000),
         )

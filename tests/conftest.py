@@ -19,6 +19,7 @@ from service.app import Application
 from service.engine.model import ModelClient
 from service.engine.settings import EngineSettings
 from service.engine.workers import Workers
+from service.http.server import HttpServer
 from storage import Storage
 from storage._embedded import start_embedded
 from tests.fake_model import FakeModel
@@ -75,6 +76,14 @@ async def grpc_target(app: Application) -> AsyncIterator[str]:
 async def new_client(app: Application, target: str) -> Client:
     issued = await app.auth.issue_key(f"test-project-{uuid.uuid4().hex[:12]}")
     return Client(target, issued.secret, issued.project_id)
+
+
+@pytest.fixture(scope="session")
+async def http_url(app: Application) -> AsyncIterator[str]:
+    """The /v1 base URL of an in-process HTTP server on a free port, on the same app."""
+    server = await HttpServer.start(app, "127.0.0.1", 0, shutdown_grace=0)
+    yield f"http://127.0.0.1:{server.port}/v1"
+    await server.stop()
 
 
 @pytest.fixture

@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN = {
     "storage": {"service", "grpc", "grpc_health", "grpc_reflection", "grpc_status", "openai"},
     "service/domain": {"storage", "asyncpg", "grpc", "openai", "service.app", "service.api"},
-    "service/app": {"grpc", "service.api"},
+    "service/app": {"grpc", "service.api", "service.http", "aiohttp"},
+    "service/http": {"grpc", "service.api", "storage", "asyncpg"},
+    "service/api": {"service.http", "aiohttp"},
 }
 
 

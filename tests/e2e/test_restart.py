@@ -38,6 +38,8 @@ def _env(data_dir: Path, port: int) -> dict[str, str]:
         ASSISTANTS_DATA_DIR=str(data_dir),
         ASSISTANTS_GRPC_PORT=str(port),
         ASSISTANTS_GRPC_HOST="127.0.0.1",
+        # Any free port: several servers run at once.
+        ASSISTANTS_HTTP_PORT="0",
         ASSISTANTS_LOG_LEVEL="WARNING",
     )
     return env
