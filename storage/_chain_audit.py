@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 import asyncpg
 
 from assistants.v1 import events_pb2
-from storage._event_codec import decode_event
-from storage._hash_chain import GENESIS, ChainProblem, check_stream, link
+from storage._event_codec import decode_event_json
+from storage._hash_chain import GENESIS, ChainProblem, check_stream, encode, link
 
+# Every column: migrations run this before the body column (0008) exists, and after.
 _EVENTS = """
-    SELECT position, stream_id, version, event_id, type, schema_version, data, metadata,
-           recorded_at, hash
+    SELECT *
       FROM events
      WHERE $1::text IS NULL OR stream_id = $1
      ORDER BY stream_id, version
@@ -66,7 +66,7 @@ class ChainAudit:
             recorded = {
                 row["stream_id"]: row["version"] for row in await conn.fetch(_STREAMS, stream_id)
             }
-            async for sid, events in _streams_of(conn, stream_id):
+            async for sid, events, bodies in _streams_of(conn, stream_id):
                 report.streams += 1
                 report.events += len(events)
                 if sid not in recorded:
@@ -74,6 +74,7 @@ class ChainAudit:
                         ChainProblem(sid, None, None, "has events but no stream record")
                     )
                 report.problems += check_stream(sid, events, recorded.pop(sid, 0))
+                report.problems += _body_problems(events, bodies)
             for sid, version in recorded.items():
                 report.streams += 1
                 report.problems += check_stream(sid, [], version)
@@ -87,7 +88,7 @@ async def seal_unsealed(conn: asyncpg.Connection) -> int:
     """Hashes the events recorded before the hash chain existed (migration 0006), in the
     migration's transaction. Returns how many it sealed."""
     sealed: list[tuple[int, bytes]] = []
-    async for _, events in _streams_of(conn, None):
+    async for _, events, _bodies in _streams_of(conn, None):
         previous = GENESIS
         for event in events:
             if not event.hash:
@@ -98,21 +99,51 @@ async def seal_unsealed(conn: asyncpg.Connection) -> int:
     return len(sealed)
 
 
+async def store_bodies(conn: asyncpg.Connection) -> int:
+    """Stores the canonical encoding of the events recorded before migration 0008, from their
+    JSON, in the migration's transaction. Returns how many it stored."""
+    stored: list[tuple[int, bytes]] = []
+    async for _, events, bodies in _streams_of(conn, None):
+        pairs = zip(events, bodies, strict=True)
+        stored += [(event.position, encode(event)) for event, body in pairs if body is None]
+    await conn.executemany("UPDATE events SET body = $2 WHERE position = $1", stored)
+    return len(stored)
+
+
 async def _streams_of(
     conn: asyncpg.Connection, stream_id: str | None
-) -> AsyncIterator[tuple[str, list[events_pb2.Event]]]:
-    """Each stream's events in version order, a stream at a time (a cursor, so the log is
-    never in memory at once; a single stream is)."""
-    rows = conn.cursor(_EVENTS, stream_id, prefetch=1000)
-    events = (decode_event(row) async for row in rows)
-    pending: list[events_pb2.Event] = []
-    async for event in events:
-        if pending and pending[-1].stream_id != event.stream_id:
-            yield pending[0].stream_id, pending
-            pending = []
-        pending.append(event)
-    if pending:
-        yield pending[0].stream_id, pending
+) -> AsyncIterator[tuple[str, list[events_pb2.Event], list[bytes | None]]]:
+    """Each stream's events in version order, decoded from their JSON (the record), with their
+    stored encodings; a stream at a time (a cursor: the log is never in memory at once)."""
+    events: list[events_pb2.Event] = []
+    bodies: list[bytes | None] = []
+    # Prepared afresh: a cached `SELECT *` is invalid once 0008 has added a column.
+    statement = await conn.prepare(_EVENTS)
+    async for row in statement.cursor(stream_id, prefetch=1000):
+        event = decode_event_json(row)
+        if events and events[-1].stream_id != event.stream_id:
+            yield events[0].stream_id, events, bodies
+            events, bodies = [], []
+        events.append(event)
+        bodies.append(row.get("body"))
+    if events:
+        yield events[0].stream_id, events, bodies
+
+
+def _body_problems(
+    events: list[events_pb2.Event], bodies: list[bytes | None]
+) -> list[ChainProblem]:
+    """Readers decode the stored encoding: it must say what the JSON record says."""
+    return [
+        ChainProblem(
+            event.stream_id,
+            event.stream_version,
+            event.position,
+            "its stored encoding differs from its JSON: readers are shown something else",
+        )
+        for event, body in zip(events, bodies, strict=True)
+        if body is not None and body != encode(event)
+    ]
 
 
 async def _column_problems(conn: asyncpg.Connection, stream_id: str | None) -> list[ChainProblem]:

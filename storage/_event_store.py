@@ -12,7 +12,7 @@ from google.protobuf.message import Message
 from assistants.v1 import events_pb2
 from storage._errors import DuplicateRequestRaceError, translate_errors
 from storage._event_codec import decode_event, encode_payload, metadata_json
-from storage._hash_chain import payload_digest
+from storage._hash_chain import canonical_body
 
 # Expected versions. A value >= 1 is the exact version the stream must be at.
 NO_STREAM = 0
@@ -21,7 +21,7 @@ STREAM_EXISTS = -2
 
 _SELECT = """
     SELECT position, stream_id, version, event_id, type, schema_version, data, metadata,
-           recorded_at, hash
+           recorded_at, hash, body
       FROM events
 """
 
@@ -96,7 +96,7 @@ class EventStore:
             list(types),
             list(data),
             [
-                payload_digest(str(event_id), stream_id, payload, metadata)
+                canonical_body(str(event_id), stream_id, payload, metadata)
                 for event_id, payload in zip(event_ids, payloads, strict=True)
             ],
             metadata_json(metadata),

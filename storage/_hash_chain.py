@@ -7,10 +7,11 @@ Each event's hash chains it to the previous event of its stream:
 
 hash(0) is 32 zero bytes. The canonical encoding is the deterministic protobuf serialization
 of the `Event` envelope (events.proto) with stream_version, position, time and hash cleared:
-its id, stream, type, schema version, metadata and payload. The writer computes the digest;
-append_events (migration 0006) adds version, position and time, which only the database knows
-at commit, and stores the hash. Anyone holding the events of a stream, as ReadEvents returns
-them, can recompute every link with this module and nothing else.
+its id, stream, type, schema version, metadata and payload. The writer sends that encoding;
+append_events (migrations 0006, 0008) hashes it, adds version, position and time, which only
+the database knows at commit, and stores the hash and the encoding. Anyone holding the events
+of a stream, as ReadEvents returns them, can recompute every link with this module and nothing
+else.
 """
 
 from __future__ import annotations
@@ -30,14 +31,14 @@ _CLEARED = ("stream_version", "position", "time", "hash")
 _LINK = struct.Struct(">qqq")
 
 
-def payload_digest(
+def canonical_body(
     event_id: str,
     stream_id: str,
     payload: Message,
     metadata: events_pb2.EventMetadata,
     schema_version: int = 1,
 ) -> bytes:
-    """The digest of an event about to be appended."""
+    """The canonical encoding of an event about to be appended: its digest is SHA-256 of it."""
     field = _payload_field(payload)
     body = events_pb2.Event(
         event_id=event_id,
@@ -47,16 +48,21 @@ def payload_digest(
         metadata=metadata,
     )
     getattr(body, field).CopyFrom(payload)
-    return _digest(body)
+    return body.SerializeToString(deterministic=True)
 
 
 def event_digest(event: events_pb2.Event) -> bytes:
     """The digest of a recorded event."""
+    return hashlib.sha256(encode(event)).digest()
+
+
+def encode(event: events_pb2.Event) -> bytes:
+    """The canonical encoding of a recorded event."""
     body = events_pb2.Event()
     body.CopyFrom(event)
     for name in _CLEARED:
         body.ClearField(name)
-    return _digest(body)
+    return body.SerializeToString(deterministic=True)
 
 
 def link(previous: bytes, event: events_pb2.Event) -> bytes:
@@ -137,10 +143,6 @@ def _order_problem(expected: int, version: int) -> str:
         missing = f"{expected}" if version == expected + 1 else f"{expected}..{version - 1}"
         return f"follows a gap: version {missing} is missing"
     return f"is out of order: version {expected} was expected"
-
-
-def _digest(body: events_pb2.Event) -> bytes:
-    return hashlib.sha256(body.SerializeToString(deterministic=True)).digest()
 
 
 def _payload_field(payload: Message) -> str:

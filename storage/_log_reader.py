@@ -23,7 +23,7 @@ SCAN_WINDOW = 100_000
 _UNBOUNDED = 2**62
 
 _COLUMNS = """e.position, e.stream_id, e.version, e.event_id, e.type, e.schema_version, e.data,
-              e.metadata, e.recorded_at, e.hash"""
+              e.metadata, e.recorded_at, e.hash, e.body"""
 
 _LOG_PAGE = f"""
     SELECT h.position AS head, e.*

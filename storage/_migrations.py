@@ -15,12 +15,15 @@ from pathlib import Path
 
 import asyncpg
 
-from storage._chain_audit import seal_unsealed
+from storage._chain_audit import seal_unsealed, store_bodies
 from storage._errors import StorageError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Steps a migration needs that SQL cannot do, run in the migration's own transaction.
-_AFTER: dict[int, Callable[[asyncpg.Connection], Awaitable[object]]] = {6: seal_unsealed}
+_AFTER: dict[int, Callable[[asyncpg.Connection], Awaitable[object]]] = {
+    6: seal_unsealed,
+    8: store_bodies,
+}
 # An arbitrary constant that names this application's migration lock.
 _LOCK_KEY = 7_355_608_114
 

@@ -42,7 +42,7 @@ CHECKPOINT_SECONDS = 5.0
 
 _TAIL = """
     SELECT e.position, e.stream_id, e.version, e.event_id, e.type, e.schema_version, e.data,
-           e.metadata, e.recorded_at, e.hash, e.project_id, s.kind
+           e.metadata, e.recorded_at, e.hash, e.body, e.project_id, s.kind
       FROM events e JOIN streams s ON s.stream_id = e.stream_id
      WHERE e.position > $1
      ORDER BY e.position

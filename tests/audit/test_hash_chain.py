@@ -24,7 +24,9 @@ from service.admin import verify
 from service.api.server import GrpcServer
 from service.app import Application
 from storage import GENESIS, Storage, check_stream, link
-from storage._chain_audit import seal_unsealed
+from storage._chain_audit import seal_unsealed, store_bodies
+from storage._event_codec import decode_event_json
+from storage._hash_chain import encode
 from tests.fake_model import FakeModel, tool_calls
 from tests.helpers import Client, assistants_cli, fresh_database
 from tests.runs.support import assistant, function_tool, thread, wait_for_status
@@ -139,10 +141,10 @@ async def test_an_updated_row_is_found(ledger: Ledger) -> None:
     code, out = await _verify(ledger.storage)
     assert code == 1
     problems = [line for line in out.splitlines() if line.startswith("TAMPERED")]
+    where = f"TAMPERED  stream {ledger.thread_id}, version 3, position {await _position(ledger, 3)}"
     assert problems == [
-        f"TAMPERED  stream {ledger.thread_id}, version 3, position"
-        f" {await _position(ledger, 3)}: does not match its hash: the row was changed, or moved"
-        " from elsewhere"
+        f"{where}: does not match its hash: the row was changed, or moved from elsewhere",
+        f"{where}: its stored encoding differs from its JSON: readers are shown something else",
     ]
 
 
@@ -156,15 +158,17 @@ async def test_an_updated_time_or_metadata_is_found(ledger: Ledger) -> None:
     )
     code, out = await _verify(ledger.storage, ledger.thread_id)
     assert code == 1
+    # The time is not in the stored encoding; the key id is, so that row is told twice.
     assert [line.split(",")[1] for line in out.splitlines() if "TAMPERED" in line] == [
         " version 2",
+        " version 4",
         " version 4",
     ]
 
 
 async def test_a_rehashed_row_breaks_the_next_link(ledger: Ledger) -> None:
-    """Someone who knows the algorithm recomputes the changed row's hash: its successor's
-    link, computed from the original, no longer matches."""
+    """Someone who knows the algorithm changes a row, its stored encoding and its hash
+    consistently: its successor's link, computed from the original, no longer matches."""
     conn = await asyncpg.connect(ledger.url)
     try:
         await conn.execute(
@@ -172,12 +176,16 @@ async def test_a_rehashed_row_breaks_the_next_link(ledger: Ledger) -> None:
             " WHERE stream_id = $1 AND version = 2",
             ledger.thread_id,
         )
-        events = await ledger.storage.events.read_stream(ledger.client.project_id, ledger.thread_id)
-        forged = link(events[0].hash, events[1])
-        await conn.execute(
-            "UPDATE events SET hash = $2 WHERE stream_id = $1 AND version = 2",
+        rows = await ledger.storage.pool.fetch(
+            "SELECT * FROM events WHERE stream_id = $1 AND version <= 2 ORDER BY version",
             ledger.thread_id,
-            forged,
+        )
+        first, forged = (decode_event_json(row) for row in rows)
+        await conn.execute(
+            "UPDATE events SET hash = $2, body = $3 WHERE stream_id = $1 AND version = 2",
+            ledger.thread_id,
+            link(first.hash, forged),
+            encode(forged),
         )
     finally:
         await conn.close()
@@ -317,3 +325,35 @@ async def test_the_session_log_with_runs_verifies(
     report = await storage.audit.verify()
     assert report.problems == []
     assert report.events > 10
+
+
+async def test_a_changed_stored_encoding_is_found(ledger: Ledger) -> None:
+    """Readers decode the stored encoding, so it must say what the JSON record says: another
+    event's encoding put in its place is reported, though the chain (over the JSON) holds."""
+    await _execute(
+        ledger.url,
+        "UPDATE events e SET body = o.body FROM events o"
+        f" WHERE e.stream_id = '{ledger.thread_id}' AND e.version = 3"
+        f" AND o.stream_id = '{ledger.thread_id}' AND o.version = 4",
+    )
+    code, out = await _verify(ledger.storage, ledger.thread_id)
+    assert code == 1
+    assert [line.removeprefix("TAMPERED  ") for line in out.splitlines() if "TAMPERED" in line] == [
+        f"stream {ledger.thread_id}, version 3, position {await _position(ledger, 3)}: its stored"
+        " encoding differs from its JSON: readers are shown something else"
+    ]
+
+
+async def test_events_without_a_stored_encoding_read_the_same_and_get_one(ledger: Ledger) -> None:
+    """Events recorded before migration 0008 are read from their JSON, then get their
+    encoding in the migration's transaction."""
+    project = ledger.client.project_id
+    before = await ledger.storage.events.read_stream(project, ledger.thread_id)
+    await _execute(
+        ledger.url, f"UPDATE events SET body = NULL WHERE stream_id = '{ledger.thread_id}'"
+    )
+    assert await ledger.storage.events.read_stream(project, ledger.thread_id) == before
+    async with ledger.storage.pool.acquire() as conn, conn.transaction():
+        assert await store_bodies(conn) == 7
+    assert await ledger.storage.events.read_stream(project, ledger.thread_id) == before
+    assert (await _verify(ledger.storage))[0] == 0
