@@ -59,11 +59,11 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
     async def _enter(self, context: Context) -> None:
         """Names the request, authenticates the caller and makes it current."""
         metadata = {k: v for k, v in context.invocation_metadata() or () if isinstance(v, str)}
-        request_id, chosen = request_id_from(metadata)
+        request_id, idempotency = request_id_from(metadata)
         request_id_var.set(request_id)
         context.set_trailing_metadata(((REQUEST_ID_KEY, request_id),))
         principal = await self._app.auth.authenticate(metadata.get("authorization"))
-        set_current(RequestContext(principal, request_id, chosen))
+        set_current(RequestContext(principal, request_id, idempotency))
 
     async def _abort(self, failure: Exception, context: Context, method: str) -> None:
         """Ends the call with the failure's status."""

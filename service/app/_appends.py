@@ -52,14 +52,22 @@ async def append(
     )
 
 
-async def previous_payload(events: EventStore, ctx: RequestContext, expected: type[P]) -> P | None:
-    """The first payload an earlier request with this client request id appended, if any."""
+async def previous_payload(
+    events: EventStore, ctx: RequestContext, expected: type[P], stream_id: str | None = None
+) -> P | None:
+    """The first payload an earlier request with this idempotency key appended, if any.
+
+    stream_id is the object the command is about, when it names one: a key first used on
+    another object is refused, not answered with that object.
+    """
     key = ctx.idempotency_key()
     if key is None:
         return None
     result = await events.find_request(ctx.project_id, key)
     if result is None:
         return None
+    if stream_id is not None and result.stream_id != stream_id:
+        raise _reused(ctx)
     return await original_payload(events, ctx, result, expected)
 
 
@@ -79,7 +87,11 @@ async def original_payload(
     field = recorded[0].WhichOneof("payload") if recorded else None
     payload = getattr(recorded[0], field) if field else None
     if not isinstance(payload, expected):
-        raise FailedPreconditionError(
-            f"The request id '{ctx.request_id}' was already used for a different request."
-        )
+        raise _reused(ctx)
     return payload
+
+
+def _reused(ctx: RequestContext) -> FailedPreconditionError:
+    return FailedPreconditionError(
+        f"The idempotency key '{ctx.idempotency_key()}' was already used for a different request."
+    )

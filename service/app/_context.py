@@ -19,11 +19,12 @@ class Principal:
 
 @dataclass(frozen=True)
 class RequestContext:
-    """The caller of one request. A client-chosen request_id makes a write idempotent."""
+    """The caller of one request: who, under which request id, and the idempotency key that
+    makes a retried write return the first result, if the client sent one."""
 
     principal: Principal
     request_id: str
-    client_request_id: bool = False
+    idempotency: str | None = None
 
     @property
     def project_id(self) -> str:
@@ -38,19 +39,23 @@ class RequestContext:
         )
 
     def idempotency_key(self) -> str | None:
-        """The request id under which appends are deduplicated: only one the client chose."""
-        return self.request_id if self.client_request_id else None
+        """The key under which appends are deduplicated: only one the client chose."""
+        return self.idempotency
 
 
-# Headers (gRPC metadata keys) a client may set to name its request; either makes writes
-# idempotent. Keys are lower case, as gRPC metadata and HTTP/2 headers are.
-REQUEST_ID_KEYS = ("idempotency-key", "x-request-id")
-_REQUEST_ID_MAX = 200
+# Only an explicit idempotency key deduplicates writes. x-request-id names a request for logs
+# and the record; proxies and tracing set it too, and one reused across two writes must not
+# drop the second. Keys are lower case, as gRPC metadata and HTTP/2 headers are.
+IDEMPOTENCY_KEY = "idempotency-key"
+REQUEST_ID_KEY = "x-request-id"
+_ID_MAX = 200
 
 
-def request_id_from(headers: Mapping[str, str]) -> tuple[str, bool]:
-    """The request's id, and whether the client chose it (then writes are idempotent)."""
-    chosen = next((headers[k] for k in REQUEST_ID_KEYS if headers.get(k)), None)
-    if chosen is not None:
-        return chosen[:_REQUEST_ID_MAX], True
-    return f"req_{uuid.uuid4().hex}", False
+def request_id_from(headers: Mapping[str, str]) -> tuple[str, str | None]:
+    """The request's id (the client's x-request-id, else its idempotency key, else a new one)
+    and its idempotency key, if any."""
+    key = headers.get(IDEMPOTENCY_KEY) or None
+    key = key[:_ID_MAX] if key else None
+    named = headers.get(REQUEST_ID_KEY) or None
+    request_id = named[:_ID_MAX] if named else key or f"req_{uuid.uuid4().hex}"
+    return request_id, key

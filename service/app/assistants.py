@@ -51,7 +51,9 @@ class Assistants:
     async def update(
         self, ctx: RequestContext, request: assistant_pb2.UpdateAssistantRequest
     ) -> assistant_pb2.Assistant:
-        if prior := await previous_payload(self._events, ctx, events_pb2.AssistantUpdated):
+        if prior := await previous_payload(
+            self._events, ctx, events_pb2.AssistantUpdated, request.assistant_id
+        ):
             return prior.assistant
 
         async def attempt() -> assistant_pb2.Assistant:
@@ -71,7 +73,7 @@ class Assistants:
         return await retry_on_conflict(attempt)
 
     async def delete(self, ctx: RequestContext, assistant_id: str) -> common_pb2.DeletedObject:
-        if not await previous_payload(self._events, ctx, events_pb2.AssistantDeleted):
+        if not await previous_payload(self._events, ctx, events_pb2.AssistantDeleted, assistant_id):
             await retry_on_conflict(lambda: self._delete(ctx, assistant_id))
         return common_pb2.DeletedObject(id=assistant_id, object=rules.DELETED_OBJECT, deleted=True)
 

@@ -43,7 +43,9 @@ class Messages:
         rules.check_message_input(
             request.role, request.content, request.attachments, request.metadata
         )
-        if prior := await previous_payload(self._events, ctx, events_pb2.MessageCreated):
+        if prior := await previous_payload(
+            self._events, ctx, events_pb2.MessageCreated, request.thread_id
+        ):
             return prior.message
 
         async def attempt() -> message_pb2.Message:
@@ -110,7 +112,9 @@ class Messages:
     async def update(
         self, ctx: RequestContext, request: message_pb2.UpdateMessageRequest
     ) -> message_pb2.Message:
-        if prior := await previous_payload(self._events, ctx, events_pb2.MessageUpdated):
+        if prior := await previous_payload(
+            self._events, ctx, events_pb2.MessageUpdated, request.thread_id
+        ):
             return prior.message
 
         async def attempt() -> message_pb2.Message:
@@ -127,7 +131,9 @@ class Messages:
     async def delete(
         self, ctx: RequestContext, request: message_pb2.DeleteMessageRequest
     ) -> common_pb2.DeletedObject:
-        if not await previous_payload(self._events, ctx, events_pb2.MessageDeleted):
+        if not await previous_payload(
+            self._events, ctx, events_pb2.MessageDeleted, request.thread_id
+        ):
             await retry_on_conflict(lambda: self._delete(ctx, request))
         return common_pb2.DeletedObject(
             id=request.message_id, object=rules.DELETED_OBJECT, deleted=True

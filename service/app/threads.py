@@ -70,7 +70,9 @@ class Threads:
     async def update(
         self, ctx: RequestContext, request: thread_pb2.UpdateThreadRequest
     ) -> thread_pb2.Thread:
-        if prior := await previous_payload(self._events, ctx, events_pb2.ThreadUpdated):
+        if prior := await previous_payload(
+            self._events, ctx, events_pb2.ThreadUpdated, request.thread_id
+        ):
             return prior.thread
 
         async def attempt() -> thread_pb2.Thread:
@@ -83,7 +85,7 @@ class Threads:
         return await retry_on_conflict(attempt)
 
     async def delete(self, ctx: RequestContext, thread_id: str) -> common_pb2.DeletedObject:
-        if not await previous_payload(self._events, ctx, events_pb2.ThreadDeleted):
+        if not await previous_payload(self._events, ctx, events_pb2.ThreadDeleted, thread_id):
             await retry_on_conflict(lambda: self._delete(ctx, thread_id))
         return common_pb2.DeletedObject(id=thread_id, object=rules.DELETED_OBJECT, deleted=True)
 

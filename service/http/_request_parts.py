@@ -94,7 +94,14 @@ def boolean(value: object, param: str) -> bool:
 def number(value: object, param: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise invalid_type(param, "a decimal", value)
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an integer literal past a double's range
+        raise InvalidArgumentError(
+            param,
+            f"Invalid '{param}': number too large. Expected a value a double can hold.",
+            "decimal_above_max_value",
+        ) from None
 
 
 def integer(value: object, param: str) -> int:

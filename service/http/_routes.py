@@ -5,6 +5,7 @@ as Server-Sent Events (_sse)."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -16,6 +17,7 @@ from service.app import Application, RequestContext, Started
 from service.errors import InvalidArgumentError
 from service.http import _requests as parse
 from service.http import _wire as wire
+from service.http._context import CALLER
 from service.http._sse import stream
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -24,6 +26,8 @@ _INVALID_JSON = (
     "We could not parse the JSON body of your request. The API expects a JSON payload, but what"
     " was sent was not valid JSON."
 )
+# \uD800-\uDFFF: only such an escape can put a lone surrogate in parsed JSON.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _ACTIVE = {
     run_pb2.RUN_STATUS_QUEUED,
     run_pb2.RUN_STATUS_IN_PROGRESS,
@@ -65,12 +69,14 @@ def add_routes(web_app: web.Application, app: Application) -> None:
         ("GET", "/threads/{thread_id}/runs/{run_id}/steps/{step_id}", routes.get_step),
     ]
     for method, path, handler in table:
-        web_app.router.add_route(method, v1 + path, handler)
+        if method == "GET":
+            web_app.router.add_get(v1 + path, handler)  # HEAD too
+        else:
+            web_app.router.add_route(method, v1 + path, handler)
 
 
 def _ctx(request: web.Request) -> RequestContext:
-    ctx: RequestContext = request["ctx"]
-    return ctx
+    return request[CALLER]
 
 
 def _json(body: dict[str, Any], headers: dict[str, str] | None = None) -> web.Response:
@@ -88,13 +94,26 @@ async def _body(request: web.Request) -> dict[str, Any]:
         return {}
     try:
         body = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested past the parser's depth
         raise InvalidArgumentError(None, _INVALID_JSON, None) from None
+    if _SURROGATE_ESCAPE.search(raw) and not _is_unicode(body):
+        raise InvalidArgumentError(
+            None, "The request body holds an unpaired surrogate: strings must be Unicode.", None
+        )
     if not isinstance(body, dict):
         raise InvalidArgumentError(
             None, "Invalid request body: expected a JSON object.", "invalid_type"
         )
     return body
+
+
+def _is_unicode(body: object) -> bool:
+    """False when a JSON escape made a lone surrogate, which no protobuf string can hold."""
+    try:
+        json.dumps(body, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _run(run: run_pb2.Run) -> web.Response:

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from assistants.v1 import run_event_pb2
+from service.http._context import REQUEST_ID
 from service.http._errors import error_body
 from service.http._wire_events import run_event
 
@@ -35,7 +36,7 @@ async def stream(
     except ConnectionResetError:
         return response  # the client went away; the run goes on
     except Exception as failure:
-        _, body = error_body(failure, request["request_id"])
+        _, body = error_body(failure, request[REQUEST_ID])
         await response.write(f"event: error\ndata: {json.dumps(body['error'])}\n\n".encode())
     await response.write_eof()
     return response

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from service.app import Application, RequestContext, request_id_from
 from service.errors import InvalidArgumentError
+from service.http._context import CALLER, REQUEST_ID
 from service.http._errors import envelope, error_body, error_response
 from service.http._routes import add_routes
 from service.logs import request_id_var
@@ -67,26 +68,33 @@ class _Serve:
 
     async def __call__(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         started = time.perf_counter()
-        request_id, chosen = request_id_from(request.headers)
+        request_id, idempotency = request_id_from(request.headers)
         request_id_var.set(request_id)
-        request["request_id"] = request_id
-        response = await _answer(self._app, request, handler, request_id, chosen)
+        request[REQUEST_ID] = request_id
+        response = await _answer(self._app, request, handler, request_id, idempotency)
         _log_request(request, response.status, started)
         return response
 
 
 async def _answer(
-    app: Application, request: web.Request, handler: Handler, request_id: str, chosen: bool
+    app: Application,
+    request: web.Request,
+    handler: Handler,
+    request_id: str,
+    idempotency: str | None,
 ) -> web.StreamResponse:
     unrouted = request.match_info.http_exception
     if unrouted is not None:
-        return error_response(
+        response = error_response(
             unrouted.status, envelope(f"Invalid URL ({request.method} {request.path})")
         )
+        if isinstance(unrouted, web.HTTPMethodNotAllowed):
+            response.headers["Allow"] = ", ".join(sorted(unrouted.allowed_methods))
+        return response
     try:
         _check_beta(request.headers.get("OpenAI-Beta"))
         principal = await app.auth.authenticate(request.headers.get("Authorization"))
-        request["ctx"] = RequestContext(principal, request_id, chosen)
+        request[CALLER] = RequestContext(principal, request_id, idempotency)
         return await handler(request)
     except web.HTTPRequestEntityTooLarge:
         limit = f"{MAX_BODY_BYTES // (1024 * 1024)} MiB"
@@ -106,7 +114,7 @@ def _check_beta(value: str | None) -> None:
 
 
 async def _name_response(request: web.Request, response: web.StreamResponse) -> None:
-    request_id = request.get("request_id")
+    request_id = request.get(REQUEST_ID)
     if request_id:
         response.headers["x-request-id"] = request_id
 
