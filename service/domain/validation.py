@@ -163,6 +163,11 @@ def _check_text(value: str, param: str) -> None:
         )
 
 
+_JSON_VALUE_TYPES = frozenset(
+    t.DESCRIPTOR.full_name for t in (struct_pb2.Struct, struct_pb2.Value, struct_pb2.ListValue)
+)
+
+
 def check_storable(message: Message, prefix: str = "") -> None:
     """Everything in a request can be stored as JSON text: PostgreSQL refuses U+0000 in text
     and jsonb, and JSON has no NaN or infinity for a google.protobuf.Value. Either must be the
@@ -171,8 +176,10 @@ def check_storable(message: Message, prefix: str = "") -> None:
     if number and not math.isfinite(message.number_value):  # type: ignore[attr-defined]
         param = prefix.rstrip(".")
         raise InvalidArgumentError(param, f"Invalid '{param}': JSON numbers must be finite.")
+    # Inside a JSON value (a JSON Schema, say) the param is the JSON path, not proto fields.
+    transparent = message.DESCRIPTOR.full_name in _JSON_VALUE_TYPES
     for field, value in message.ListFields():
-        param = prefix + field.name
+        param = prefix.rstrip(".") if transparent else prefix + field.name
         is_map = field.message_type is not None and field.message_type.GetOptions().map_entry
         if is_map:
             for key, item in value.items():

@@ -154,12 +154,6 @@ async def test_wrong_types_name_the_param(api: Api) -> None:
     assert_error(reply, 400, "invalid_type", "limit")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="inside a JSON Schema (a Struct) the param names proto internals:"
-    " 'tools[0].function.parameters.fields.x.string_value', not"
-    " 'tools[0].function.parameters.x'",
-)
 async def test_a_param_inside_a_json_schema_is_a_json_path(api: Api) -> None:
     function = {"name": "f", "parameters": {"type": "object", "x": "a\u0000b"}}
     reply = await api.call(
