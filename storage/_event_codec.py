@@ -10,6 +10,13 @@ from google.protobuf.message import Message
 
 from assistants.v1 import events_pb2
 
+# What decode_event needs of an events row aliased `e`. The JSON columns only come along
+# for a row without its canonical encoding: parsing them is what the encoding saves.
+EVENT_COLUMNS = """e.position, e.stream_id, e.version, e.event_id, e.type, e.schema_version,
+       e.recorded_at, e.hash, e.body,
+       CASE WHEN e.body IS NULL THEN e.data END AS data,
+       CASE WHEN e.body IS NULL THEN e.metadata END AS metadata"""
+
 _PAYLOAD = events_pb2.Event.DESCRIPTOR.oneofs_by_name["payload"]
 _METADATA_FIELDS = frozenset(events_pb2.EventMetadata.DESCRIPTOR.fields_by_name)
 # "AssistantCreated" -> "assistant_created": the stored type is the payload message name.

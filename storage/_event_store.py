@@ -11,7 +11,7 @@ from google.protobuf.message import Message
 
 from assistants.v1 import events_pb2
 from storage._errors import DuplicateRequestRaceError, translate_errors
-from storage._event_codec import decode_event, encode_payload, metadata_json
+from storage._event_codec import EVENT_COLUMNS, decode_event, encode_payload, metadata_json
 from storage._hash_chain import canonical_body
 
 # Expected versions. A value >= 1 is the exact version the stream must be at.
@@ -19,10 +19,9 @@ NO_STREAM = 0
 ANY_VERSION = -1
 STREAM_EXISTS = -2
 
-_SELECT = """
-    SELECT position, stream_id, version, event_id, type, schema_version, data, metadata,
-           recorded_at, hash, body
-      FROM events
+_SELECT = f"""
+    SELECT {EVENT_COLUMNS}
+      FROM events e
 """
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import asyncpg
 
 from assistants.v1 import events_pb2
-from storage._event_codec import decode_event
+from storage._event_codec import EVENT_COLUMNS, decode_event
 
 # The most positions one filtered page of the log scans, so that a rare filter costs many
 # cheap statements rather than one that reads the whole log. An unfiltered page needs none:
@@ -22,14 +22,11 @@ from storage._event_codec import decode_event
 SCAN_WINDOW = 100_000
 _UNBOUNDED = 2**62
 
-_COLUMNS = """e.position, e.stream_id, e.version, e.event_id, e.type, e.schema_version, e.data,
-              e.metadata, e.recorded_at, e.hash, e.body"""
-
 _LOG_PAGE = f"""
     SELECT h.position AS head, e.*
       FROM log_head h
       LEFT JOIN LATERAL (
-        SELECT {_COLUMNS}
+        SELECT {EVENT_COLUMNS}
           FROM events e
          WHERE e.project_id = $1 AND e.position > $2 AND e.position <= $2 + $3
            AND (cardinality($4::text[]) = 0 OR e.type = ANY($4))
@@ -45,7 +42,7 @@ _STREAM_PAGE = f"""
       FROM log_head h
       JOIN streams s ON s.stream_id = $2 AND s.project_id = $1
       LEFT JOIN LATERAL (
-        SELECT {_COLUMNS}
+        SELECT {EVENT_COLUMNS}
           FROM events e
          WHERE e.stream_id = $2 AND e.version > $3
            AND (cardinality($4::text[]) = 0 OR e.type = ANY($4))

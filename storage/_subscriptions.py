@@ -26,7 +26,7 @@ from typing import Literal
 import asyncpg
 
 from assistants.v1 import events_pb2
-from storage._event_codec import decode_event
+from storage._event_codec import EVENT_COLUMNS, decode_event
 from storage._log_reader import Cursor, LogFilter, LogReader
 from storage._notifications import Listener
 
@@ -40,9 +40,8 @@ TAIL_BATCH = 1000
 # a rare filter has a recent place to resume from, and an idle stream is never silent.
 CHECKPOINT_SECONDS = 5.0
 
-_TAIL = """
-    SELECT e.position, e.stream_id, e.version, e.event_id, e.type, e.schema_version, e.data,
-           e.metadata, e.recorded_at, e.hash, e.body, e.project_id, s.kind
+_TAIL = f"""
+    SELECT {EVENT_COLUMNS}, e.project_id, s.kind
       FROM events e JOIN streams s ON s.stream_id = e.stream_id
      WHERE e.position > $1
      ORDER BY e.position
