@@ -205,6 +205,7 @@ async def start_assistants(
         # Port 0: the server binds a free port and prints it, so no port can be taken between
         # choosing it and binding it.
         ASSISTANTS_GRPC_PORT="0",
+        ASSISTANTS_HTTP_PORT="0",
         ASSISTANTS_LOG_LEVEL="INFO",
     )
     argv = [sys.executable, "-m", "service.cli", "serve"]
