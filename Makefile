@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench
 	$(BIN)/python -m tests.bench.runs
 	$(BIN)/python -m tests.bench.events
+	$(BIN)/python -m tests.bench.http
 
 # Regenerates the Python stubs (messages, .pyi type stubs and gRPC services) from protos/.
 protos: $(STAMP)
