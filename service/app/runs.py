@@ -7,6 +7,8 @@ rest of a run's life.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -247,6 +249,21 @@ class Runs:
         return await retry_on_conflict(attempt)
 
     # Queries.
+
+    async def wait_for_change(
+        self, ctx: RequestContext, thread_id: str, run_id: str, timeout: float
+    ) -> run_pb2.Run:
+        """The run once its status moves on, or as it is after `timeout`: a poll that is
+        answered when there is news, instead of being repeated until there is."""
+        current = await self._load(ctx, thread_id, run_id)
+        if not rules.is_moving(current.run):
+            return current.run
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                async for entry in self._streams.follow(run_id, current.stream_seq):
+                    if run_events.is_run_status(entry.name):
+                        break
+        return (await self._load(ctx, thread_id, run_id)).run
 
     async def get(self, ctx: RequestContext, thread_id: str, run_id: str) -> run_pb2.Run:
         return (await self._load(ctx, thread_id, run_id)).run

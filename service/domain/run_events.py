@@ -14,6 +14,8 @@ from assistants.v1 import (
 from service.domain import runs, steps
 
 DONE = "done"
+_RUN = "thread.run."
+_NOT_STATUS = ("thread.run.step.",)
 ERROR = "error"
 RunEvent = run_event_pb2.RunEvent
 
@@ -89,3 +91,8 @@ def error_event(message: str) -> RunEvent:
 
 def done() -> RunEvent:
     return RunEvent(event=DONE, done=run_event_pb2.Done())
+
+
+def is_run_status(name: str) -> bool:
+    """Whether a run event tells the run's status (thread.run.<status>), not a step's."""
+    return name.startswith(_RUN) and not name.startswith(_NOT_STATUS)

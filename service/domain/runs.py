@@ -85,6 +85,12 @@ def is_active(run: run_pb2.Run) -> bool:
     return run.status in ACTIVE
 
 
+def is_moving(run: run_pb2.Run) -> bool:
+    """Whether the server moves the run on by itself: active, and not waiting for the
+    client's tool outputs."""
+    return run.status in ACTIVE and run.status != R.RUN_STATUS_REQUIRES_ACTION
+
+
 def check_run_options(request: RunOptions) -> None:
     """The checks both run-creating requests share. Raises InvalidArgumentError."""
     check_id(request.assistant_id, "assistant_id", ids.ASSISTANT)

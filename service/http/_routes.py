@@ -14,6 +14,7 @@ from aiohttp import web
 
 from assistants.v1 import message_pb2, run_pb2, run_service_pb2
 from service.app import Application, RequestContext, Started
+from service.domain import runs
 from service.errors import InvalidArgumentError
 from service.http import _requests as parse
 from service.http import _wire as wire
@@ -28,11 +29,11 @@ _INVALID_JSON = (
 )
 # \uD800-\uDFFF: only such an escape can put a lone surrogate in parsed JSON.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
-_ACTIVE = {
-    run_pb2.RUN_STATUS_QUEUED,
-    run_pb2.RUN_STATUS_IN_PROGRESS,
-    run_pb2.RUN_STATUS_CANCELLING,
-}
+# The openai SDK's poll helper marks its GETs so: those are held until the run's status changes
+# (at most this long), so a poll returns as soon as the run does and a long run is not read
+# from the database fifty times a second.
+POLL_HELPER = "X-Stainless-Poll-Helper"
+POLL_HOLD_SECONDS = 10.0
 
 
 def add_routes(web_app: web.Application, app: Application) -> None:
@@ -124,7 +125,7 @@ def _run(run: run_pb2.Run) -> web.Response:
 def poll_after_ms(run: run_pb2.Run, now: float | None = None) -> int:
     """Soon for a young run, so create_and_poll returns within tens of milliseconds of a
     quick run; less often as a run ages. A paused or finished run is not polled again."""
-    if run.status not in _ACTIVE:
+    if not runs.is_moving(run):
         return 1000
     age = (time.time() if now is None else now) - run.created_at
     if age < 2:
@@ -236,7 +237,12 @@ class _Routes:
 
     async def get_run(self, request: web.Request) -> web.Response:
         info = request.match_info
-        return _run(await self._app.runs.get(_ctx(request), info["thread_id"], info["run_id"]))
+        ctx, thread_id, run_id = _ctx(request), info["thread_id"], info["run_id"]
+        if request.headers.get(POLL_HELPER) == "true":
+            # The SDK's poll loop: answer when the run moves on, not every 20 ms meanwhile.
+            run = await self._app.runs.wait_for_change(ctx, thread_id, run_id, POLL_HOLD_SECONDS)
+            return _run(run)
+        return _run(await self._app.runs.get(ctx, thread_id, run_id))
 
     async def update_run(self, request: web.Request) -> web.Response:
         info = request.match_info

@@ -946,3 +946,40 @@ def function_calls(step: RunStep) -> list[tuple[str, str, Any, str | None]]:
         for c in step.step_details.tool_calls
         if c.type == "function"
     ]
+
+
+async def test_a_long_run_is_polled_once_per_status_not_every_20_ms(
+    sdk: openai.AsyncOpenAI, model: FakeModel, http_url: str, key: IssuedKey
+) -> None:
+    """The SDK's poll GETs (X-Stainless-Poll-Helper) are held until the run moves on, so a
+    1.5 s run costs a handful of GETs, and the answer comes as the run ends."""
+    model.script(text("slowly " * 15, chunk_size=7, delay=0.1))
+    assistant = await sdk.beta.assistants.create(model="gpt-4o")
+    thread = await sdk.beta.threads.create(messages=[{"role": "user", "content": "Hi"}])
+    gets: list[float] = []
+
+    async def count(request: Any) -> None:
+        if request.method == "GET":
+            gets.append(time.perf_counter())
+
+    counted = openai.AsyncOpenAI(
+        base_url=http_url,
+        api_key=key.secret,
+        max_retries=0,
+        http_client=openai.DefaultAsyncHttpxClient(event_hooks={"request": [count]}),
+    )
+    try:
+        started = time.perf_counter()
+        run = await counted.beta.threads.runs.create_and_poll(
+            thread_id=thread.id, assistant_id=assistant.id
+        )
+        took = time.perf_counter() - started
+    finally:
+        await counted.close()
+    assert run.status == "completed"
+    assert took > 1.4
+    # queued -> in_progress -> completed: at most one GET per change, and a spare.
+    assert len(gets) <= 4, len(gets)
+    # A plain GET (no poll helper header) is answered at once.
+    plain = await sdk.beta.threads.runs.retrieve(thread_id=thread.id, run_id=run.id)
+    assert plain.status == "completed"
