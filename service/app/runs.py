@@ -250,19 +250,22 @@ class Runs:
 
     # Queries.
 
-    async def wait_for_change(
+    async def wait_until_settled(
         self, ctx: RequestContext, thread_id: str, run_id: str, timeout: float
     ) -> run_pb2.Run:
-        """The run once its status moves on, or as it is after `timeout`: a poll that is
-        answered when there is news, instead of being repeated until there is."""
+        """The run once it stops moving (it ended, or waits for tool outputs), or as it is
+        after `timeout`: a poll answered when there is news, instead of repeated until then."""
         current = await self._load(ctx, thread_id, run_id)
-        if not rules.is_moving(current.run):
-            return current.run
+        run = current.run
+        if not rules.is_moving(run):
+            return run
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout):
                 async for entry in self._streams.follow(run_id, current.stream_seq):
                     if run_events.is_run_status(entry.name):
-                        break
+                        run = (await self._load(ctx, thread_id, run_id)).run
+                        if not rules.is_moving(run):
+                            return run
         return (await self._load(ctx, thread_id, run_id)).run
 
     async def get(self, ctx: RequestContext, thread_id: str, run_id: str) -> run_pb2.Run:

@@ -29,9 +29,9 @@ _INVALID_JSON = (
 )
 # \uD800-\uDFFF: only such an escape can put a lone surrogate in parsed JSON.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
-# The openai SDK's poll helper marks its GETs so: those are held until the run's status changes
-# (at most this long), so a poll returns as soon as the run does and a long run is not read
-# from the database fifty times a second.
+# The openai SDK's poll helper marks its GETs so: those are held until the run settles (ends,
+# or waits for tool outputs; at most this long), so a poll returns as soon as the run does and
+# a long run is not read from the database fifty times a second.
 POLL_HELPER = "X-Stainless-Poll-Helper"
 POLL_HOLD_SECONDS = 10.0
 
@@ -239,8 +239,8 @@ class _Routes:
         info = request.match_info
         ctx, thread_id, run_id = _ctx(request), info["thread_id"], info["run_id"]
         if request.headers.get(POLL_HELPER) == "true":
-            # The SDK's poll loop: answer when the run moves on, not every 20 ms meanwhile.
-            run = await self._app.runs.wait_for_change(ctx, thread_id, run_id, POLL_HOLD_SECONDS)
+            # The SDK's poll loop: answer when the run settles, not every 20 ms meanwhile.
+            run = await self._app.runs.wait_until_settled(ctx, thread_id, run_id, POLL_HOLD_SECONDS)
             return _run(run)
         return _run(await self._app.runs.get(ctx, thread_id, run_id))
 
