@@ -42,7 +42,6 @@ from typing import Any
 
 import asyncpg
 import grpc
-from google.protobuf import json_format
 
 from assistants.v1 import (
     event_service_pb2,
@@ -272,14 +271,10 @@ def _grpc_reader(
 
 
 STAGES = (
-    "sql",  # the page's statement, with asyncpg's json.loads of the two jsonb columns
-    "decode_event",  # rows to Event messages, all of it
-    "payload_parse_dict",  # of which json_format.ParseDict of the payloads
-    "metadata_parse_dict",  # of which json_format.ParseDict of the metadata
+    "sql",  # the page's statement (the stored encodings; no jsonb to json.loads)
+    "decode_event",  # rows to Event messages, from their stored encodings
     "serialize",  # ReadEventsResponse(events=...) and SerializeToString, as grpc does
     "client_parse",  # ReadEventsResponse.FromString, on the client
-    "payload_from_bytes",  # a lever: the payloads parsed from protobuf bytes instead
-    "metadata_kwargs",  # a lever: EventMetadata(**row["metadata"]) instead of ParseDict
 )
 
 
@@ -307,7 +302,7 @@ async def page_costs(storage: Storage, project_id: str) -> PageCosts:
         costs.ns["sql"] += ns() - started
         rows = [row for row in rows if row["position"] is not None]
         events = timed_stage(costs, "decode_event", partial(decode_all, rows))
-        time_page_stages(costs, rows, events)
+        time_page_stages(costs, events)
         costs.events += len(events)
         after = events[-1].position
     return costs
@@ -320,10 +315,7 @@ def timed_stage(costs: PageCosts, stage: str, work: Callable[[], Any]) -> Any:
     return result
 
 
-def time_page_stages(costs: PageCosts, rows: Sequence[Any], events: list[Any]) -> None:
-    payloads = [event.message_created for event in events]
-    blobs = [payload.SerializeToString() for payload in payloads]
-
+def time_page_stages(costs: PageCosts, events: list[Any]) -> None:
     def build() -> bytes:
         position = ES.LogPosition(position=events[-1].position)
         return ES.ReadEventsResponse(events=events, position=position).SerializeToString()
@@ -331,27 +323,10 @@ def time_page_stages(costs: PageCosts, rows: Sequence[Any], events: list[Any]) -
     wire: bytes = timed_stage(costs, "serialize", build)
     costs.wire_bytes += len(wire)
     timed_stage(costs, "client_parse", lambda: ES.ReadEventsResponse.FromString(wire))
-    timed_stage(costs, "payload_parse_dict", lambda: [parse_dict(r["data"]) for r in rows])
-    timed_stage(costs, "metadata_parse_dict", lambda: [parse_meta(r["metadata"]) for r in rows])
-    timed_stage(costs, "payload_from_bytes", lambda: [MessageCreated.FromString(b) for b in blobs])
-    timed_stage(
-        costs, "metadata_kwargs", lambda: [events_pb2.EventMetadata(**r["metadata"]) for r in rows]
-    )
-
-
-MessageCreated = events_pb2.MessageCreated
 
 
 def decode_all(rows: Sequence[Any]) -> list[events_pb2.Event]:
     return [decode_event(row) for row in rows]
-
-
-def parse_dict(data: dict[str, Any]) -> MessageCreated:
-    return json_format.ParseDict(data, MessageCreated(), ignore_unknown_fields=True)
-
-
-def parse_meta(data: dict[str, Any]) -> events_pb2.EventMetadata:
-    return json_format.ParseDict(data, events_pb2.EventMetadata(), ignore_unknown_fields=True)
 
 
 # --- SubscribeEvents fan-out -----------------------------------------------------------------
@@ -679,14 +654,10 @@ def report_reads(result: dict[str, Any]) -> None:
 def report_costs(result: dict[str, Any]) -> None:
     c = result["page_costs_us_per_event"]
     rows = [
-        ("SQL, with asyncpg's json.loads of the jsonb", c["sql"]),
+        ("SQL (the stored encodings)", c["sql"]),
         ("decode_event (rows to Event messages)", c["decode_event"]),
-        ("  of it, json_format.ParseDict of the payload", c["payload_parse_dict"]),
-        ("  of it, json_format.ParseDict of the metadata", c["metadata_parse_dict"]),
         ("response build + SerializeToString", c["serialize"]),
         ("client: ReadEventsResponse.FromString", c["client_parse"]),
-        ("lever: the payload parsed from protobuf bytes", c["payload_from_bytes"]),
-        ("lever: the metadata as EventMetadata(**dict)", c["metadata_kwargs"]),
     ]
     print(
         f"  where a page's time goes, µs an event, timed in this process over {COST_PAGES}"
