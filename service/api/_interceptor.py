@@ -9,10 +9,17 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeAlias
 
 import grpc
+from google.protobuf.message import Message
 
 from service.api._context import set_current
 from service.api._status import REQUEST_ID_KEY, grpc_status
-from service.app import Application, RequestContext, client_error, request_id_from
+from service.app import (
+    Application,
+    RequestContext,
+    client_error,
+    request_digest,
+    request_id_from,
+)
 from service.logs import request_id_var
 
 log = logging.getLogger("service.api")
@@ -56,14 +63,17 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
         self._wrapped[details.method] = handler
         return handler
 
-    async def _enter(self, context: Context) -> None:
+    async def _enter(self, context: Context, method: str, request: Message) -> None:
         """Names the request, authenticates the caller and makes it current."""
         metadata = {k: v for k, v in context.invocation_metadata() or () if isinstance(v, str)}
         request_id, idempotency = request_id_from(metadata)
         request_id_var.set(request_id)
         context.set_trailing_metadata(((REQUEST_ID_KEY, request_id),))
         principal = await self._app.auth.authenticate(metadata.get("authorization"))
-        set_current(RequestContext(principal, request_id, idempotency))
+        digest = ""
+        if idempotency is not None:
+            digest = request_digest(method.encode(), request.SerializeToString(deterministic=True))
+        set_current(RequestContext(principal, request_id, idempotency, digest))
 
     async def _abort(self, failure: Exception, context: Context, method: str) -> None:
         """Ends the call with the failure's status."""
@@ -86,7 +96,7 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
             started = time.perf_counter()
             outcome = "OK"
             try:
-                await self._enter(context)
+                await self._enter(context, method, request)
                 return await behavior(request, context)
             except Exception as failure:
                 outcome = _outcome(failure)
@@ -101,7 +111,7 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
             started = time.perf_counter()
             outcome = "OK"
             try:
-                await self._enter(context)
+                await self._enter(context, method, request)
                 async for item in behavior(request, context):
                     yield item
             except Exception as failure:

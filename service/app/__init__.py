@@ -6,7 +6,12 @@ it read; a concurrent writer makes it decide again. Nothing here knows the trans
 
 from __future__ import annotations
 
-from service.app._context import Principal, RequestContext, request_id_from
+from service.app._context import (
+    Principal,
+    RequestContext,
+    request_digest,
+    request_id_from,
+)
 from service.app._errors import client_error
 from service.app.assistants import Assistants
 from service.app.auth import Authenticator, IssuedKey
@@ -46,5 +51,6 @@ __all__ = [
     "RequestContext",
     "Started",
     "client_error",
+    "request_digest",
     "request_id_from",
 ]

@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from google.protobuf.message import Message
 
+from assistants.v1 import events_pb2
 from service.app._context import RequestContext
 from service.errors import ConflictError, FailedPreconditionError
 from storage import AppendResult, EventStore, WrongExpectedVersionError
@@ -67,7 +68,7 @@ async def previous_payload(
     if result is None:
         return None
     if stream_id is not None and result.stream_id != stream_id:
-        raise _reused(ctx)
+        raise reused(ctx)
     return await original_payload(events, ctx, result, expected)
 
 
@@ -87,11 +88,20 @@ async def original_payload(
     field = recorded[0].WhichOneof("payload") if recorded else None
     payload = getattr(recorded[0], field) if field else None
     if not isinstance(payload, expected):
-        raise _reused(ctx)
+        raise reused(ctx)
+    check_same_request(ctx, recorded[0])
     return payload
 
 
-def _reused(ctx: RequestContext) -> FailedPreconditionError:
+def check_same_request(ctx: RequestContext, recorded: events_pb2.Event) -> None:
+    """Raises FailedPreconditionError when the event was appended by another request under
+    the same idempotency key (same command, other arguments)."""
+    first = recorded.metadata.request_digest
+    if first and ctx.request_digest and first != ctx.request_digest:
+        raise reused(ctx)
+
+
+def reused(ctx: RequestContext) -> FailedPreconditionError:
     return FailedPreconditionError(
         f"The idempotency key '{ctx.idempotency_key()}' was already used for a different request."
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ class RequestContext:
     principal: Principal
     request_id: str
     idempotency: str | None = None
+    # Of the request as sent (request_digest()), when it has an idempotency key.
+    request_digest: str = ""
 
     @property
     def project_id(self) -> str:
@@ -36,6 +39,7 @@ class RequestContext:
             key_id=self.principal.key_id,
             request_id=self.request_id,
             correlation_id=self.request_id,
+            request_digest=self.request_digest,
         )
 
     def idempotency_key(self) -> str | None:
@@ -59,3 +63,13 @@ def request_id_from(headers: Mapping[str, str]) -> tuple[str, str | None]:
     named = headers.get(REQUEST_ID_KEY) or None
     request_id = named[:_ID_MAX] if named else key or f"req_{uuid.uuid4().hex}"
     return request_id, key
+
+
+def request_digest(*parts: bytes) -> str:
+    """What tells two requests under one idempotency key apart: the transport passes the
+    request as sent (its method and body), length-prefixed so that no two splits agree."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()

@@ -22,7 +22,7 @@ from assistants.v1 import (
     run_service_pb2,
     run_step_pb2,
 )
-from service.app._appends import retry_on_conflict
+from service.app._appends import check_same_request, retry_on_conflict, reused
 from service.app._context import RequestContext
 from service.app._lists import list_response, page_query
 from service.app.assistants import not_found as assistant_not_found
@@ -422,11 +422,10 @@ class Runs:
                 and run.assistant_id == assistant_id
                 and thread_id in (None, run.thread_id)
             ):
+                check_same_request(ctx, event)
                 current = await self._load(ctx, found.stream_id, run.id)
                 return Started(current.run, 0)
-        raise FailedPreconditionError(
-            f"The request id '{ctx.request_id}' was already used for a different request."
-        )
+        raise reused(ctx)
 
 
 def _numbered(entry: StreamEntry) -> run_event_pb2.RunEvent:

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from service.app import Application, RequestContext, request_id_from
+from service.app import Application, RequestContext, request_digest, request_id_from
 from service.errors import InvalidArgumentError
 from service.http._context import CALLER, REQUEST_ID
 from service.http._errors import envelope, error_body, error_response
@@ -94,7 +94,11 @@ async def _answer(
     try:
         _check_beta(request.headers.get("OpenAI-Beta"))
         principal = await app.auth.authenticate(request.headers.get("Authorization"))
-        request[CALLER] = RequestContext(principal, request_id, idempotency)
+        digest = ""
+        if idempotency is not None:
+            sent = (request.method.encode(), request.path_qs.encode(), await request.read())
+            digest = request_digest(*sent)
+        request[CALLER] = RequestContext(principal, request_id, idempotency, digest)
         return await handler(request)
     except web.HTTPRequestEntityTooLarge:
         limit = f"{MAX_BODY_BYTES // (1024 * 1024)} MiB"

@@ -89,3 +89,27 @@ async def test_a_lost_database_is_unavailable_not_internal(database_url: str) ->
     finally:
         await client.close()
         await server.stop(0)
+
+
+async def test_an_idempotency_key_reused_with_other_arguments_is_refused(client: Client) -> None:
+    """A retry must be the same request: the same key with another body would otherwise be
+    answered with the first request's result, and the second silently dropped."""
+    key = (("idempotency-key", f"key-{uuid.uuid4().hex}"),)
+    first = await client.assistants.CreateAssistant(
+        assistant_pb2.CreateAssistantRequest(model="gpt-4o", name="one"), metadata=key
+    )
+    again = await client.assistants.CreateAssistant(
+        assistant_pb2.CreateAssistantRequest(model="gpt-4o", name="one"), metadata=key
+    )
+    assert again == first
+    try:
+        await client.assistants.CreateAssistant(
+            assistant_pb2.CreateAssistantRequest(model="gpt-4o", name="two"), metadata=key
+        )
+    except grpc.aio.AioRpcError as error:
+        assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
+        assert "was already used for a different request" in (error.details() or "")
+    else:
+        raise AssertionError("a reused key with another body was accepted")
+    listed = await client.assistants.ListAssistants(assistant_pb2.ListAssistantsRequest())
+    assert [a.name for a in listed.data] == ["one"]

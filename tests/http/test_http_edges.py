@@ -309,12 +309,6 @@ async def test_a_reused_idempotency_key_on_another_thread_is_not_that_threads_me
     assert reply.status >= 400 or reply.json["thread_id"] == second_thread["id"], reply.json
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a request id reused with another body answers 200 with the first request's"
-    " message, and the second body is dropped without a word (a different command kind is"
-    " already refused: 'was already used for a different request')",
-)
 async def test_a_reused_idempotency_key_with_another_body_is_refused(api: Api) -> None:
     thread = await api.ok("POST", "/threads")
     path = f"/threads/{thread['id']}/messages"

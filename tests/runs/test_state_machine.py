@@ -749,7 +749,7 @@ async def test_request_id_of_another_request_is_refused(client: Client, model: F
     )
     assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert error.details() == (
-        f"The request id '{key[0][1]}' was already used for a different request."
+        f"The idempotency key '{key[0][1]}' was already used for a different request."
     )
     listed = await client.runs.ListRuns(RS.ListRunsRequest(thread_id=t.id))
     assert list(listed.data) == []

@@ -93,20 +93,22 @@ class Event(_message.Message):
     def __init__(self, event_id: _Optional[str] = ..., stream_id: _Optional[str] = ..., stream_version: _Optional[int] = ..., position: _Optional[int] = ..., type: _Optional[str] = ..., schema_version: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metadata: _Optional[_Union[EventMetadata, _Mapping]] = ..., hash: _Optional[bytes] = ..., assistant_created: _Optional[_Union[AssistantCreated, _Mapping]] = ..., assistant_updated: _Optional[_Union[AssistantUpdated, _Mapping]] = ..., assistant_deleted: _Optional[_Union[AssistantDeleted, _Mapping]] = ..., thread_created: _Optional[_Union[ThreadCreated, _Mapping]] = ..., thread_updated: _Optional[_Union[ThreadUpdated, _Mapping]] = ..., thread_deleted: _Optional[_Union[ThreadDeleted, _Mapping]] = ..., message_created: _Optional[_Union[MessageCreated, _Mapping]] = ..., message_updated: _Optional[_Union[MessageUpdated, _Mapping]] = ..., message_deleted: _Optional[_Union[MessageDeleted, _Mapping]] = ..., message_completed: _Optional[_Union[MessageCompleted, _Mapping]] = ..., message_incomplete: _Optional[_Union[MessageIncomplete, _Mapping]] = ..., run_created: _Optional[_Union[RunCreated, _Mapping]] = ..., run_status_changed: _Optional[_Union[RunStatusChanged, _Mapping]] = ..., run_updated: _Optional[_Union[RunUpdated, _Mapping]] = ..., tool_outputs_submitted: _Optional[_Union[ToolOutputsSubmitted, _Mapping]] = ..., run_step_created: _Optional[_Union[RunStepCreated, _Mapping]] = ..., run_step_status_changed: _Optional[_Union[RunStepStatusChanged, _Mapping]] = ..., file_created: _Optional[_Union[FileCreated, _Mapping]] = ..., file_deleted: _Optional[_Union[FileDeleted, _Mapping]] = ..., vector_store_created: _Optional[_Union[VectorStoreCreated, _Mapping]] = ..., vector_store_updated: _Optional[_Union[VectorStoreUpdated, _Mapping]] = ..., vector_store_deleted: _Optional[_Union[VectorStoreDeleted, _Mapping]] = ..., vector_store_file_attached: _Optional[_Union[VectorStoreFileAttached, _Mapping]] = ..., vector_store_file_updated: _Optional[_Union[VectorStoreFileUpdated, _Mapping]] = ..., vector_store_file_detached: _Optional[_Union[VectorStoreFileDetached, _Mapping]] = ..., vector_store_file_batch_created: _Optional[_Union[VectorStoreFileBatchCreated, _Mapping]] = ..., vector_store_file_batch_updated: _Optional[_Union[VectorStoreFileBatchUpdated, _Mapping]] = ...) -> None: ...
 
 class EventMetadata(_message.Message):
-    __slots__ = ("project_id", "key_id", "request_id", "causation_id", "correlation_id", "trace_id")
+    __slots__ = ("project_id", "key_id", "request_id", "causation_id", "correlation_id", "trace_id", "request_digest")
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     KEY_ID_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     CAUSATION_ID_FIELD_NUMBER: _ClassVar[int]
     CORRELATION_ID_FIELD_NUMBER: _ClassVar[int]
     TRACE_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_DIGEST_FIELD_NUMBER: _ClassVar[int]
     project_id: str
     key_id: str
     request_id: str
     causation_id: str
     correlation_id: str
     trace_id: str
-    def __init__(self, project_id: _Optional[str] = ..., key_id: _Optional[str] = ..., request_id: _Optional[str] = ..., causation_id: _Optional[str] = ..., correlation_id: _Optional[str] = ..., trace_id: _Optional[str] = ...) -> None: ...
+    request_digest: str
+    def __init__(self, project_id: _Optional[str] = ..., key_id: _Optional[str] = ..., request_id: _Optional[str] = ..., causation_id: _Optional[str] = ..., correlation_id: _Optional[str] = ..., trace_id: _Optional[str] = ..., request_digest: _Optional[str] = ...) -> None: ...
 
 class AssistantCreated(_message.Message):
     __slots__ = ("assistant",)
