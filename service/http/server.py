@@ -24,6 +24,7 @@ log = logging.getLogger("service.http")
 # Instructions may be 256,000 characters and a thread may start with 32 messages of as many;
 # anything larger than this is not a request the reference allows.
 MAX_BODY_BYTES = 32 * 1024 * 1024
+MAX_LINE_BYTES = 64 * 1024
 # The beta the SDK declares; another value is refused, as OpenAI did. No header is accepted.
 BETA = "assistants=v2"
 
@@ -45,7 +46,14 @@ class HttpServer:
         web_app.on_response_prepare.append(_name_response)
         add_routes(web_app, app)
         runner = web.AppRunner(
-            web_app, access_log=None, handle_signals=False, shutdown_timeout=shutdown_grace
+            web_app,
+            access_log=None,
+            handle_signals=False,
+            shutdown_timeout=shutdown_grace,
+            # Past aiohttp's 8 KiB a request line or header got its plain-text 400; up to
+            # this, an over-long id reaches the routes and gets the error envelope.
+            max_line_size=MAX_LINE_BYTES,
+            max_field_size=MAX_LINE_BYTES,
         )
         await runner.setup()
         site = web.TCPSite(runner, host, port)

@@ -329,12 +329,6 @@ async def test_one_x_request_id_on_two_different_writes_loses_neither(api: Api) 
     assert second.status != 200 or second.json["content"][0]["text"]["value"] == "B"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a request line or header over aiohttp's 8190 bytes is answered by aiohttp's"
-    " parser as a text/plain 400 ('Got more than 8190 bytes when reading'), with no envelope"
-    " and no x-request-id",
-)
 async def test_an_overlong_url_is_an_envelope(api: Api) -> None:
     reply = await api.call("GET", "/assistants/asst_" + "a" * 9000)
     assert 400 <= reply.status < 500
