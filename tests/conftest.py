@@ -7,6 +7,8 @@ the end, so runs never see each other's rows.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -14,11 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from assistants.v1 import run_service_pb2
 from service.api.server import GrpcServer
-from service.app import Application
+from service.app import Application, Principal, RequestContext
 from service.engine.model import ModelClient
 from service.engine.settings import EngineSettings
 from service.engine.workers import Workers
+from service.errors import AssistantsError
 from service.http.server import HttpServer
 from storage import Storage
 from storage._embedded import start_embedded
@@ -121,7 +125,32 @@ async def workers(storage: Storage, fake_model: FakeModel) -> AsyncIterator[Work
 
 
 @pytest.fixture
-async def model(fake_model: FakeModel, workers: Workers) -> AsyncIterator[FakeModel]:
-    """The fake model, with workers running and its script and record cleared for the test."""
+async def model(
+    fake_model: FakeModel, workers: Workers, app: Application
+) -> AsyncIterator[FakeModel]:
+    """The fake model, with workers running and its script and record cleared for the test.
+
+    Runs the test left active are cancelled after it: a run that reached the model only after
+    the next test's reset would take that test's scripted reply."""
     fake_model.reset()
     yield fake_model
+    await _cancel_active_runs(app)
+
+
+_MOVING = ("RUN_STATUS_QUEUED", "RUN_STATUS_IN_PROGRESS", "RUN_STATUS_CANCELLING")
+
+
+async def _cancel_active_runs(app: Application, timeout: float = 5.0) -> None:
+    pool = app.storage.pool
+    active = await pool.fetch(
+        "SELECT id, thread_id, project_id FROM runs WHERE status = ANY($1)",
+        [*_MOVING, "RUN_STATUS_REQUIRES_ACTION"],
+    )
+    for run in active:
+        ctx = RequestContext(Principal(run["project_id"], ""), f"req_teardown_{uuid.uuid4().hex}")
+        request = run_service_pb2.CancelRunRequest(thread_id=run["thread_id"], run_id=run["id"])
+        with contextlib.suppress(AssistantsError):
+            await app.runs.cancel(ctx, request)
+    async with asyncio.timeout(timeout):
+        while await pool.fetchval("SELECT count(*) FROM runs WHERE status = ANY($1)", _MOVING):
+            await asyncio.sleep(0.05)
