@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
@@ -22,17 +23,37 @@ CONFLICT_ATTEMPTS = 8
 
 
 async def retry_on_conflict(decide_and_append: Callable[[], Awaitable[T]]) -> T:
-    """Runs a read-decide-append command again when another writer moved the stream first."""
-    for attempt in range(CONFLICT_ATTEMPTS):
-        try:
-            return await decide_and_append()
-        except WrongExpectedVersionError:
-            if attempt == CONFLICT_ATTEMPTS - 1:
-                break
-            # The first retry is immediate: most conflicts are a stale cached read.
-            if attempt:
-                await asyncio.sleep(random.uniform(0, 0.002 * attempt))
+    """Runs a read-decide-append command again when another writer moved the stream first.
+
+    The first attempt takes no lock. After a conflict, this process's retries on that stream
+    queue behind one another, so many writers to one thread (messages added in parallel)
+    succeed in turn instead of colliding until their attempts run out; only writers in other
+    processes can still move the stream under a retry.
+    """
+    try:
+        return await decide_and_append()
+    except WrongExpectedVersionError as conflict:
+        stream_id = conflict.stream_id
+    async with _lock_of(stream_id):
+        for attempt in range(CONFLICT_ATTEMPTS):
+            try:
+                return await decide_and_append()
+            except WrongExpectedVersionError:
+                # The first retry is immediate: most conflicts are a stale cached read.
+                if attempt:
+                    await asyncio.sleep(random.uniform(0, 0.002 * 2**attempt))
     raise ConflictError("The object was changed by concurrent requests. Retry the request.")
+
+
+# Retrying writers per stream; an entry lives while someone holds or waits for it.
+_RETRY_LOCKS: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+
+def _lock_of(stream_id: str) -> asyncio.Lock:
+    lock = _RETRY_LOCKS.get(stream_id)
+    if lock is None:
+        lock = _RETRY_LOCKS[stream_id] = asyncio.Lock()
+    return lock
 
 
 async def append(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import grpc
 import pytest
 
@@ -272,3 +274,22 @@ async def test_missing_thread_and_message(client: Client) -> None:
         grpc.StatusCode.NOT_FOUND,
         "No message found with id 'msg_nope'.",
     )
+
+
+async def test_many_messages_added_at_once_to_one_thread_all_land(client: Client) -> None:
+    """Writers that collide on a thread's version retry in turn, not until they give up."""
+    thread_id, _ = await _thread(client)
+    bodies = [f"parallel {n}" for n in range(60)]
+    created = await asyncio.gather(
+        *(
+            client.messages.CreateMessage(
+                M.CreateMessageRequest(
+                    thread_id=thread_id, role=M.MESSAGE_ROLE_USER, content=[_text(body)]
+                )
+            )
+            for body in bodies
+        )
+    )
+    assert sorted(m.content[0].text.value for m in created) == sorted(bodies)
+    listed = await _all(client, thread_id, ASC, 100)
+    assert sorted(listed) == sorted(m.id for m in created)
