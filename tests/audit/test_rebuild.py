@@ -332,6 +332,11 @@ async def test_tampered_rows_are_named_then_replaced_keeping_the_lease(
 async def test_a_lost_run_comes_back_numbering_on_after_its_stream(fresh: Fresh) -> None:
     pool = fresh.storage.pool
     answered = await _answered(fresh.client)
+    # The worker lets go of the run's lease just after the run ends; a row read before that
+    # would keep a lease the re-inserted row rightly lacks.
+    async with asyncio.timeout(5):
+        while await pool.fetchval("SELECT lease_owner FROM runs WHERE id = $1", answered.run_id):
+            await asyncio.sleep(0.02)
     run = (await _rows(pool, "runs", kept=True))[0]
     assert run["stream_seq"] == await pool.fetchval(
         "SELECT max(seq) FROM run_stream WHERE run_id = $1", answered.run_id
