@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -20,6 +19,7 @@ from service.errors import (
     UnauthenticatedError,
     UnavailableError,
 )
+from service.http._wire import dumps
 
 log = logging.getLogger("service.http")
 
@@ -62,4 +62,4 @@ def error_body(failure: Exception, request_id: str) -> tuple[int, dict[str, Any]
 
 
 def error_response(status: int, body: dict[str, Any]) -> web.Response:
-    return web.Response(status=status, text=json.dumps(body), content_type="application/json")
+    return web.Response(status=status, text=dumps(body), content_type="application/json")

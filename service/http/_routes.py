@@ -82,7 +82,7 @@ def _ctx(request: web.Request) -> RequestContext:
 
 def _json(body: dict[str, Any], headers: dict[str, str] | None = None) -> web.Response:
     return web.Response(
-        text=json.dumps(body, ensure_ascii=False),
+        text=wire.dumps(body),
         content_type="application/json",
         headers=headers,
     )

@@ -6,7 +6,6 @@ opens; a failure after that can only be told in the stream, as an `error` event.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -14,6 +13,7 @@ from aiohttp import web
 from assistants.v1 import run_event_pb2
 from service.http._context import REQUEST_ID
 from service.http._errors import error_body
+from service.http._wire import dumps
 from service.http._wire_events import run_event
 
 HEADERS = {
@@ -37,6 +37,6 @@ async def stream(
         return response  # the client went away; the run goes on
     except Exception as failure:
         _, body = error_body(failure, request[REQUEST_ID])
-        await response.write(f"event: error\ndata: {json.dumps(body['error'])}\n\n".encode())
+        await response.write(f"event: error\ndata: {dumps(body['error'])}\n\n".encode())
     await response.write_eof()
     return response
