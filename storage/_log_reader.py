@@ -32,6 +32,7 @@ _LOG_PAGE = f"""
            AND (cardinality($4::text[]) = 0 OR e.type = ANY($4))
            AND (cardinality($5::text[]) = 0 OR EXISTS (
                 SELECT 1 FROM streams s WHERE s.stream_id = e.stream_id AND s.kind = ANY($5)))
+           AND (cardinality($7::text[]) = 0 OR coalesce(e.metadata ->> 'key_id', '') = ANY($7))
          ORDER BY e.position
          LIMIT $6
       ) e ON true
@@ -46,6 +47,7 @@ _STREAM_PAGE = f"""
           FROM events e
          WHERE e.stream_id = $2 AND e.version > $3
            AND (cardinality($4::text[]) = 0 OR e.type = ANY($4))
+           AND (cardinality($6::text[]) = 0 OR coalesce(e.metadata ->> 'key_id', '') = ANY($6))
          ORDER BY e.version
          LIMIT $5
       ) e ON true
@@ -61,14 +63,23 @@ class LogFilter:
     stream_id: str | None = None
     event_types: Sequence[str] = ()
     stream_kinds: Sequence[str] = ()
+    key_ids: Sequence[str] = ()
 
-    def matches(self, project_id: str, stream_id: str, kind: str, event_type: str) -> bool:
+    def matches(
+        self, project_id: str, stream_id: str, kind: str, event_type: str, key_id: str
+    ) -> bool:
         return (
             project_id == self.project_id
             and (self.stream_id is None or stream_id == self.stream_id)
             and (not self.event_types or event_type in self.event_types)
             and (not self.stream_kinds or kind in self.stream_kinds)
+            and (not self.key_ids or key_id in self.key_ids)
         )
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether rows of the project are filtered out, beyond the choice of stream."""
+        return bool(self.event_types or self.stream_kinds or self.key_ids)
 
 
 @dataclass(frozen=True)
@@ -117,7 +128,7 @@ class LogReader:
         return Cursor(row["position"], row["version"] or 0)
 
     async def _log_page(self, flt: LogFilter, after: Cursor, limit: int) -> LogPage:
-        window = SCAN_WINDOW if flt.event_types or flt.stream_kinds else _UNBOUNDED
+        window = SCAN_WINDOW if flt.narrowed else _UNBOUNDED
         rows = await self._pool.fetch(
             _LOG_PAGE,
             flt.project_id,
@@ -126,6 +137,7 @@ class LogReader:
             list(flt.event_types),
             list(flt.stream_kinds),
             limit,
+            list(flt.key_ids),
         )
         events = _events(rows)
         if len(events) == limit:
@@ -143,6 +155,7 @@ class LogReader:
             after.stream_version,
             list(flt.event_types),
             limit,
+            list(flt.key_ids),
         )
         if not rows:
             raise StreamNotFoundError(flt.stream_id)

@@ -41,7 +41,8 @@ TAIL_BATCH = 1000
 CHECKPOINT_SECONDS = 5.0
 
 _TAIL = f"""
-    SELECT {EVENT_COLUMNS}, e.project_id, s.kind
+    SELECT {EVENT_COLUMNS}, e.project_id, s.kind,
+           coalesce(e.metadata ->> 'key_id', '') AS key_id
       FROM events e JOIN streams s ON s.stream_id = e.stream_id
      WHERE e.position > $1
      ORDER BY e.position
@@ -169,7 +170,7 @@ class LogTail:
             event: events_pb2.Event | None = None
             for registration in self._registrations:
                 if registration.filter.matches(
-                    row["project_id"], row["stream_id"], row["kind"], row["type"]
+                    row["project_id"], row["stream_id"], row["kind"], row["type"], row["key_id"]
                 ):
                     event = event or decode_event(row)
                     matched.setdefault(registration, []).append(event)

@@ -80,12 +80,15 @@ def _query(request: es.ReadEventsRequest | es.SubscribeEventsRequest) -> EventQu
         request.log.after_position,
         request.filter.event_types,
         request.filter.stream_kinds,
+        request.filter.key_ids,
         request.batch_size,
     )
 
 
 def _filter(ctx: RequestContext, query: EventQuery) -> LogFilter:
-    return LogFilter(ctx.project_id, query.stream_id, query.event_types, query.stream_kinds)
+    return LogFilter(
+        ctx.project_id, query.stream_id, query.event_types, query.stream_kinds, query.key_ids
+    )
 
 
 def _start(query: EventQuery) -> Cursor:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistants.v1 import events_pb2
-from service.domain.validation import invalid_value
+from service.domain.validation import check_max_items, invalid_value
 from service.errors import InvalidArgumentError
 
 # The payload message names: the `type` of every event the log can hold.
@@ -19,6 +19,8 @@ EVENT_TYPES: tuple[str, ...] = tuple(
 STREAM_KINDS = ("assistant", "thread", "file", "vector_store")
 DEFAULT_BATCH = 500
 MAX_BATCH = 1000
+# Entries of one filter list.
+MAX_FILTER_VALUES = 100
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class EventQuery:
     after_position: int
     event_types: tuple[str, ...]
     stream_kinds: tuple[str, ...]
+    key_ids: tuple[str, ...]
     batch_size: int
 
 
@@ -40,6 +43,7 @@ def check_query(
     after_position: int,
     event_types: Sequence[str],
     stream_kinds: Sequence[str],
+    key_ids: Sequence[str],
     batch_size: int,
 ) -> EventQuery:
     """source is "stream", "log" or None (the whole log from its start)."""
@@ -51,6 +55,12 @@ def check_query(
         )
     _check_not_negative("stream.from_version", from_version)
     _check_not_negative("log.after_position", after_position)
+    for param, values in (
+        ("filter.event_types", event_types),
+        ("filter.stream_kinds", stream_kinds),
+        ("filter.key_ids", key_ids),
+    ):
+        check_max_items(values, param, MAX_FILTER_VALUES)
     for event_type in event_types:
         if event_type not in EVENT_TYPES:
             raise invalid_value("filter.event_types", event_type, EVENT_TYPES)
@@ -73,6 +83,7 @@ def check_query(
         after_position=after_position,
         event_types=tuple(event_types),
         stream_kinds=tuple(stream_kinds),
+        key_ids=tuple(key_ids),
         batch_size=batch_size or DEFAULT_BATCH,
     )
 

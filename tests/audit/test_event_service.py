@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import AsyncIterator, Sequence
 
 import grpc
@@ -169,6 +170,10 @@ async def test_another_projects_stream_is_not_found(client: Client, other_client
             "filter.stream_kinds",
         ),
         (ES.ReadEventsRequest(batch_size=1001), "batch_size"),
+        (
+            ES.ReadEventsRequest(filter=ES.EventFilter(key_ids=[f"key_{n}" for n in range(101)])),
+            "filter.key_ids",
+        ),
         (ES.ReadEventsRequest(max_count=-5), "max_count"),
     ],
 )
@@ -400,3 +405,35 @@ async def test_a_quiet_live_subscription_sends_checkpoints(
                 positions.append(response.position.position)
         # The thread's two events (and any other project's) were read and skipped.
         assert positions[-1] >= caught_up.position.position + 2
+
+
+async def test_what_one_key_did(app: Application, grpc_target: str) -> None:
+    """An auditor reads, and follows, the events of one API key's requests in a project that
+    several keys share; "" selects the server's own work."""
+    project = f"audit-keys-{uuid.uuid4().hex[:8]}"
+    first, second = [await app.auth.issue_key(project) for _ in range(2)]
+    alice = Client(grpc_target, first.secret, first.project_id)
+    bob = Client(grpc_target, second.secret, second.project_id)
+    try:
+        mine = await thread(alice, "from alice")
+        theirs = await thread(bob, "from bob")
+        by_bob = ES.EventFilter(key_ids=[second.key_id])
+        read = await _read(bob, ES.ReadEventsRequest(filter=by_bob))
+        assert {e.stream_id for r in read for e in r.events} == {theirs.id}
+        assert {e.metadata.key_id for r in read for e in r.events} == {second.key_id}
+        in_stream = await _read(
+            alice,
+            ES.ReadEventsRequest(stream=ES.StreamSource(stream_id=mine.id), filter=by_bob),
+        )
+        assert [e for r in in_stream for e in r.events] == []
+        async with _subscription(alice, ES.SubscribeEventsRequest(filter=by_bob)) as call:
+            await _until(call, "caught_up")
+            await _message(alice, mine.id, "alice again")
+            await _message(bob, theirs.id, "bob again")
+            live = await _until(call, "events")
+            events = live[-1].events.events
+            assert [e.metadata.key_id for e in events] == [second.key_id]
+            assert events[0].message_created.message.content[0].text.value == "bob again"
+    finally:
+        await alice.close()
+        await bob.close()

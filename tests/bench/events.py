@@ -297,7 +297,7 @@ async def page_costs(storage: Storage, project_id: str) -> PageCosts:
     for _ in range(COST_PAGES):
         started = ns()
         rows = await storage.pool.fetch(
-            _LOG_PAGE, project_id, after, SCAN_WINDOW, [], [], FLOOR_PAGE
+            _LOG_PAGE, project_id, after, SCAN_WINDOW, [], [], FLOOR_PAGE, []
         )
         costs.ns["sql"] += ns() - started
         rows = [row for row in rows if row["position"] is not None]

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from assistants.v1 import events_pb2 as assistants_dot_v1_dot_events__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!assistants/v1/event_service.proto\x12\rassistants.v1\x1a\x1a\x61ssistants/v1/events.proto\"7\n\x0cStreamSource\x12\x11\n\tstream_id\x18\x01 \x01(\t\x12\x14\n\x0c\x66rom_version\x18\x02 \x01(\x03\"#\n\tLogSource\x12\x16\n\x0e\x61\x66ter_position\x18\x01 \x01(\x03\"8\n\x0b\x45ventFilter\x12\x13\n\x0b\x65vent_types\x18\x01 \x03(\t\x12\x14\n\x0cstream_kinds\x18\x02 \x03(\t\"7\n\x0bLogPosition\x12\x10\n\x08position\x18\x01 \x01(\x03\x12\x16\n\x0estream_version\x18\x02 \x01(\x03\"\xc8\x01\n\x11ReadEventsRequest\x12-\n\x06stream\x18\x01 \x01(\x0b\x32\x1b.assistants.v1.StreamSourceH\x00\x12\'\n\x03log\x18\x02 \x01(\x0b\x32\x18.assistants.v1.LogSourceH\x00\x12*\n\x06\x66ilter\x18\x03 \x01(\x0b\x32\x1a.assistants.v1.EventFilter\x12\x11\n\tmax_count\x18\x04 \x01(\x03\x12\x12\n\nbatch_size\x18\x05 \x01(\x05\x42\x08\n\x06source\"h\n\x12ReadEventsResponse\x12$\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x14.assistants.v1.Event\x12,\n\x08position\x18\x02 \x01(\x0b\x32\x1a.assistants.v1.LogPosition\"\xcc\x01\n\x16SubscribeEventsRequest\x12-\n\x06stream\x18\x01 \x01(\x0b\x32\x1b.assistants.v1.StreamSourceH\x00\x12\'\n\x03log\x18\x02 \x01(\x0b\x32\x18.assistants.v1.LogSourceH\x00\x12*\n\x06\x66ilter\x18\x03 \x01(\x0b\x32\x1a.assistants.v1.EventFilter\x12\x12\n\nbatch_size\x18\x04 \x01(\x05\x12\x10\n\x08\x66rom_end\x18\x05 \x01(\x08\x42\x08\n\x06source\"\xd1\x02\n\x17SubscribeEventsResponse\x12,\n\x08position\x18\x01 \x01(\x0b\x32\x1a.assistants.v1.LogPosition\x12?\n\x0c\x63onfirmation\x18\x02 \x01(\x0b\x32\'.assistants.v1.SubscriptionConfirmationH\x00\x12+\n\x06\x65vents\x18\x03 \x01(\x0b\x32\x19.assistants.v1.EventBatchH\x00\x12/\n\ncheckpoint\x18\x04 \x01(\x0b\x32\x19.assistants.v1.CheckpointH\x00\x12,\n\tcaught_up\x18\x05 \x01(\x0b\x32\x17.assistants.v1.CaughtUpH\x00\x12\x30\n\x0b\x66\x65ll_behind\x18\x06 \x01(\x0b\x32\x19.assistants.v1.FellBehindH\x00\x42\t\n\x07\x63ontent\"3\n\x18SubscriptionConfirmation\x12\x17\n\x0fsubscription_id\x18\x01 \x01(\t\"2\n\nEventBatch\x12$\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x14.assistants.v1.Event\"\x0c\n\nCheckpoint\"\n\n\x08\x43\x61ughtUp\"\x0c\n\nFellBehind2\xc7\x01\n\x0c\x45ventService\x12S\n\nReadEvents\x12 .assistants.v1.ReadEventsRequest\x1a!.assistants.v1.ReadEventsResponse0\x01\x12\x62\n\x0fSubscribeEvents\x12%.assistants.v1.SubscribeEventsRequest\x1a&.assistants.v1.SubscribeEventsResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!assistants/v1/event_service.proto\x12\rassistants.v1\x1a\x1a\x61ssistants/v1/events.proto\"7\n\x0cStreamSource\x12\x11\n\tstream_id\x18\x01 \x01(\t\x12\x14\n\x0c\x66rom_version\x18\x02 \x01(\x03\"#\n\tLogSource\x12\x16\n\x0e\x61\x66ter_position\x18\x01 \x01(\x03\"I\n\x0b\x45ventFilter\x12\x13\n\x0b\x65vent_types\x18\x01 \x03(\t\x12\x14\n\x0cstream_kinds\x18\x02 \x03(\t\x12\x0f\n\x07key_ids\x18\x03 \x03(\t\"7\n\x0bLogPosition\x12\x10\n\x08position\x18\x01 \x01(\x03\x12\x16\n\x0estream_version\x18\x02 \x01(\x03\"\xc8\x01\n\x11ReadEventsRequest\x12-\n\x06stream\x18\x01 \x01(\x0b\x32\x1b.assistants.v1.StreamSourceH\x00\x12\'\n\x03log\x18\x02 \x01(\x0b\x32\x18.assistants.v1.LogSourceH\x00\x12*\n\x06\x66ilter\x18\x03 \x01(\x0b\x32\x1a.assistants.v1.EventFilter\x12\x11\n\tmax_count\x18\x04 \x01(\x03\x12\x12\n\nbatch_size\x18\x05 \x01(\x05\x42\x08\n\x06source\"h\n\x12ReadEventsResponse\x12$\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x14.assistants.v1.Event\x12,\n\x08position\x18\x02 \x01(\x0b\x32\x1a.assistants.v1.LogPosition\"\xcc\x01\n\x16SubscribeEventsRequest\x12-\n\x06stream\x18\x01 \x01(\x0b\x32\x1b.assistants.v1.StreamSourceH\x00\x12\'\n\x03log\x18\x02 \x01(\x0b\x32\x18.assistants.v1.LogSourceH\x00\x12*\n\x06\x66ilter\x18\x03 \x01(\x0b\x32\x1a.assistants.v1.EventFilter\x12\x12\n\nbatch_size\x18\x04 \x01(\x05\x12\x10\n\x08\x66rom_end\x18\x05 \x01(\x08\x42\x08\n\x06source\"\xd1\x02\n\x17SubscribeEventsResponse\x12,\n\x08position\x18\x01 \x01(\x0b\x32\x1a.assistants.v1.LogPosition\x12?\n\x0c\x63onfirmation\x18\x02 \x01(\x0b\x32\'.assistants.v1.SubscriptionConfirmationH\x00\x12+\n\x06\x65vents\x18\x03 \x01(\x0b\x32\x19.assistants.v1.EventBatchH\x00\x12/\n\ncheckpoint\x18\x04 \x01(\x0b\x32\x19.assistants.v1.CheckpointH\x00\x12,\n\tcaught_up\x18\x05 \x01(\x0b\x32\x17.assistants.v1.CaughtUpH\x00\x12\x30\n\x0b\x66\x65ll_behind\x18\x06 \x01(\x0b\x32\x19.assistants.v1.FellBehindH\x00\x42\t\n\x07\x63ontent\"3\n\x18SubscriptionConfirmation\x12\x17\n\x0fsubscription_id\x18\x01 \x01(\t\"2\n\nEventBatch\x12$\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x14.assistants.v1.Event\"\x0c\n\nCheckpoint\"\n\n\x08\x43\x61ughtUp\"\x0c\n\nFellBehind2\xc7\x01\n\x0c\x45ventService\x12S\n\nReadEvents\x12 .assistants.v1.ReadEventsRequest\x1a!.assistants.v1.ReadEventsResponse0\x01\x12\x62\n\x0fSubscribeEvents\x12%.assistants.v1.SubscribeEventsRequest\x1a&.assistants.v1.SubscribeEventsResponse0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,27 +37,27 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LOGSOURCE']._serialized_start=137
   _globals['_LOGSOURCE']._serialized_end=172
   _globals['_EVENTFILTER']._serialized_start=174
-  _globals['_EVENTFILTER']._serialized_end=230
-  _globals['_LOGPOSITION']._serialized_start=232
-  _globals['_LOGPOSITION']._serialized_end=287
-  _globals['_READEVENTSREQUEST']._serialized_start=290
-  _globals['_READEVENTSREQUEST']._serialized_end=490
-  _globals['_READEVENTSRESPONSE']._serialized_start=492
-  _globals['_READEVENTSRESPONSE']._serialized_end=596
-  _globals['_SUBSCRIBEEVENTSREQUEST']._serialized_start=599
-  _globals['_SUBSCRIBEEVENTSREQUEST']._serialized_end=803
-  _globals['_SUBSCRIBEEVENTSRESPONSE']._serialized_start=806
-  _globals['_SUBSCRIBEEVENTSRESPONSE']._serialized_end=1143
-  _globals['_SUBSCRIPTIONCONFIRMATION']._serialized_start=1145
-  _globals['_SUBSCRIPTIONCONFIRMATION']._serialized_end=1196
-  _globals['_EVENTBATCH']._serialized_start=1198
-  _globals['_EVENTBATCH']._serialized_end=1248
-  _globals['_CHECKPOINT']._serialized_start=1250
-  _globals['_CHECKPOINT']._serialized_end=1262
-  _globals['_CAUGHTUP']._serialized_start=1264
-  _globals['_CAUGHTUP']._serialized_end=1274
-  _globals['_FELLBEHIND']._serialized_start=1276
-  _globals['_FELLBEHIND']._serialized_end=1288
-  _globals['_EVENTSERVICE']._serialized_start=1291
-  _globals['_EVENTSERVICE']._serialized_end=1490
+  _globals['_EVENTFILTER']._serialized_end=247
+  _globals['_LOGPOSITION']._serialized_start=249
+  _globals['_LOGPOSITION']._serialized_end=304
+  _globals['_READEVENTSREQUEST']._serialized_start=307
+  _globals['_READEVENTSREQUEST']._serialized_end=507
+  _globals['_READEVENTSRESPONSE']._serialized_start=509
+  _globals['_READEVENTSRESPONSE']._serialized_end=613
+  _globals['_SUBSCRIBEEVENTSREQUEST']._serialized_start=616
+  _globals['_SUBSCRIBEEVENTSREQUEST']._serialized_end=820
+  _globals['_SUBSCRIBEEVENTSRESPONSE']._serialized_start=823
+  _globals['_SUBSCRIBEEVENTSRESPONSE']._serialized_end=1160
+  _globals['_SUBSCRIPTIONCONFIRMATION']._serialized_start=1162
+  _globals['_SUBSCRIPTIONCONFIRMATION']._serialized_end=1213
+  _globals['_EVENTBATCH']._serialized_start=1215
+  _globals['_EVENTBATCH']._serialized_end=1265
+  _globals['_CHECKPOINT']._serialized_start=1267
+  _globals['_CHECKPOINT']._serialized_end=1279
+  _globals['_CAUGHTUP']._serialized_start=1281
+  _globals['_CAUGHTUP']._serialized_end=1291
+  _globals['_FELLBEHIND']._serialized_start=1293
+  _globals['_FELLBEHIND']._serialized_end=1305
+  _globals['_EVENTSERVICE']._serialized_start=1308
+  _globals['_EVENTSERVICE']._serialized_end=1507
 # @@protoc_insertion_point(module_scope)

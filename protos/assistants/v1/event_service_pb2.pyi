@@ -22,12 +22,14 @@ class LogSource(_message.Message):
     def __init__(self, after_position: _Optional[int] = ...) -> None: ...
 
 class EventFilter(_message.Message):
-    __slots__ = ("event_types", "stream_kinds")
+    __slots__ = ("event_types", "stream_kinds", "key_ids")
     EVENT_TYPES_FIELD_NUMBER: _ClassVar[int]
     STREAM_KINDS_FIELD_NUMBER: _ClassVar[int]
+    KEY_IDS_FIELD_NUMBER: _ClassVar[int]
     event_types: _containers.RepeatedScalarFieldContainer[str]
     stream_kinds: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, event_types: _Optional[_Iterable[str]] = ..., stream_kinds: _Optional[_Iterable[str]] = ...) -> None: ...
+    key_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, event_types: _Optional[_Iterable[str]] = ..., stream_kinds: _Optional[_Iterable[str]] = ..., key_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class LogPosition(_message.Message):
     __slots__ = ("position", "stream_version")
