@@ -70,10 +70,9 @@ class _Offer:
 class _Registration:
     """A subscriber's bounded buffer of live events, filled by the tail."""
 
-    def __init__(self, flt: LogFilter, capacity: int, start: int) -> None:
+    def __init__(self, flt: LogFilter, capacity: int) -> None:
         self.filter = flt
         self.capacity = capacity
-        self.start = start
         self.offers: deque[_Offer] = deque()
         self.pending = 0
         self.overflowed = False
@@ -98,11 +97,11 @@ class _Registration:
         self.ready.clear()
         return offers
 
-    def reset(self, start: int) -> None:
-        self.offers.clear()
-        self.pending = 0
+    def reset(self) -> None:
+        """Starts over: from now on, everything after the tail's position is offered again.
+        The owner must then read the table past that position before it goes live."""
+        self.take_all()
         self.overflowed = False
-        self.start = start
 
 
 class LogTail:
@@ -131,12 +130,9 @@ class LogTail:
             self._covered = max(self._covered, int(head))
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run())
-        registration = _Registration(flt, capacity, self._covered)
+        registration = _Registration(flt, capacity)
         self._registrations.add(registration)
         return registration
-
-    def reregister(self, registration: _Registration) -> None:
-        registration.reset(self._covered)
 
     def unregister(self, registration: _Registration) -> None:
         self._registrations.discard(registration)
@@ -202,7 +198,7 @@ class Subscriptions:
                 async for delivery in self._live(registration, cursor):
                     cursor = delivery.cursor
                     yield delivery
-                self._tail.reregister(registration)
+                registration.reset()
                 yield Delivery("fell_behind", cursor)
         finally:
             self._tail.unregister(registration)
@@ -218,7 +214,7 @@ class Subscriptions:
             if registration.overflowed:
                 # Still reading the table, so the live buffer can start again from the tail's
                 # position; the next page reads at least that far, so it is not the last.
-                self._tail.reregister(registration)
+                registration.reset()
             elif page.at_end:
                 return
 
