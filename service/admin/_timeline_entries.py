@@ -8,11 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import ClassVar, cast
 
+from google.protobuf.descriptor import EnumDescriptor
+from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 from google.protobuf.message import Message as ProtoMessage
 
 from assistants.v1 import common_pb2, events_pb2, message_pb2, run_pb2, run_step_pb2, thread_pb2
+from service.domain import tools
 
 EXCERPT_CHARS = 80
 SERVER = "server"
@@ -128,15 +131,17 @@ class ToolEntry(Entry):
 
 
 def enum_name(message: ProtoMessage, name: str) -> str | None:
-    """An enum field's value as its short lower-case name ("RUN_STATUS_IN_PROGRESS" ->
+    """An enum field's value as its OpenAI string ("RUN_STATUS_IN_PROGRESS" ->
     "in_progress"); None when unset."""
     enum = message.DESCRIPTOR.fields_by_name[name].enum_type
     value = getattr(message, name)
     if enum is None or value == 0:
         return None
+    if value not in enum.values_by_number:
+        return str(value)
     prefix = enum.values_by_number[0].name.removesuffix("UNSPECIFIED")
-    known = enum.values_by_number.get(value)
-    return known.name.removeprefix(prefix).lower() if known else str(value)
+    # upb's descriptor type and the pure-Python one are the same thing at run time.
+    return tools.enum_name(EnumTypeWrapper(cast(EnumDescriptor, enum)), value, prefix)
 
 
 def one_line(value: str, limit: int = EXCERPT_CHARS) -> str:
