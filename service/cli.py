@@ -130,35 +130,23 @@ async def run_migrate(settings: Settings) -> None:
     print("migrations are up to date")
 
 
-async def create_key(settings: Settings, project: str) -> None:
-    storage = await _open_storage(settings)
-    try:
-        issued = await Application(storage).auth.issue_key(project)
-    finally:
-        await storage.close()
+async def create_key(storage: Storage, project: str) -> int:
+    issued = await Application(storage).auth.issue_key(project)
     print(f"project: {project} ({issued.project_id})")
     print(f"key id: {issued.key_id}")
     print(issued.secret)
+    return 0
 
 
-async def list_keys(settings: Settings, project: str | None) -> None:
-    storage = await _open_storage(settings)
-    try:
-        keys = await storage.keys.list_keys(project)
-    finally:
-        await storage.close()
-    for key in keys:
+async def list_keys(storage: Storage, project: str | None) -> int:
+    for key in await storage.keys.list_keys(project):
         state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
         print(f"{key.key_id}  {key.project_name} ({key.project_id})  {state}")
+    return 0
 
 
-async def revoke_key(settings: Settings, key_id: str) -> int:
-    storage = await _open_storage(settings)
-    try:
-        revoked = await storage.keys.revoke(key_id)
-    finally:
-        await storage.close()
-    if not revoked:
+async def revoke_key(storage: Storage, key_id: str) -> int:
+    if not await storage.keys.revoke(key_id):
         print(f"assistants: no active key {key_id}", file=sys.stderr)
         return 1
     print(f"revoked {key_id}; servers that used it stop accepting it within {CACHE_SECONDS:g} s")
@@ -212,7 +200,13 @@ async def _admin(settings: Settings, command: Callable[[Storage], Awaitable[int]
 
 
 def _admin_command(args: argparse.Namespace) -> Callable[[Storage], Awaitable[int]]:
-    """The audit and projections commands, each a function of the opened storage."""
+    """The keys, audit and projections commands, each a function of the opened storage."""
+    if args.command == "keys":
+        if args.keys_command == "create":
+            return lambda storage: create_key(storage, args.project)
+        if args.keys_command == "list":
+            return lambda storage: list_keys(storage, args.project)
+        return lambda storage: revoke_key(storage, args.key_id)
     if args.command == "projections":
         from service.admin import rebuild
 
@@ -240,19 +234,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(work(settings))
     elif args.command == "migrate":
         asyncio.run(run_migrate(settings))
-    elif args.command in ("audit", "projections"):
+    else:
         try:
             return asyncio.run(_admin(settings, _admin_command(args)))
         except BrokenPipeError:
             # `assistants audit timeline ... | head`: the reader has all it wanted.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 0
-    elif args.keys_command == "create":
-        asyncio.run(create_key(settings, args.project))
-    elif args.keys_command == "list":
-        asyncio.run(list_keys(settings, args.project))
-    else:
-        return asyncio.run(revoke_key(settings, args.key_id))
     return 0
 
 
