@@ -48,7 +48,7 @@ def canonical_body(
         metadata=metadata,
     )
     getattr(body, field).CopyFrom(payload)
-    return body.SerializeToString(deterministic=True)
+    return _serialize(body)
 
 
 def event_digest(event: events_pb2.Event) -> bytes:
@@ -62,6 +62,10 @@ def encode(event: events_pb2.Event) -> bytes:
     body.CopyFrom(event)
     for name in _CLEARED:
         body.ClearField(name)
+    return _serialize(body)
+
+
+def _serialize(body: events_pb2.Event) -> bytes:
     return body.SerializeToString(deterministic=True)
 
 
