@@ -223,10 +223,12 @@ class RunStepStatusChanged(_message.Message):
     def __init__(self, run_step: _Optional[_Union[_run_step_pb2.RunStep, _Mapping]] = ...) -> None: ...
 
 class FileCreated(_message.Message):
-    __slots__ = ("file",)
+    __slots__ = ("file", "sha256")
     FILE_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
     file: _file_pb2.File
-    def __init__(self, file: _Optional[_Union[_file_pb2.File, _Mapping]] = ...) -> None: ...
+    sha256: str
+    def __init__(self, file: _Optional[_Union[_file_pb2.File, _Mapping]] = ..., sha256: _Optional[str] = ...) -> None: ...
 
 class FileDeleted(_message.Message):
     __slots__ = ("file_id",)
@@ -253,16 +255,34 @@ class VectorStoreDeleted(_message.Message):
     def __init__(self, vector_store_id: _Optional[str] = ...) -> None: ...
 
 class VectorStoreFileAttached(_message.Message):
-    __slots__ = ("vector_store_file",)
+    __slots__ = ("vector_store_file", "batch_id")
     VECTOR_STORE_FILE_FIELD_NUMBER: _ClassVar[int]
+    BATCH_ID_FIELD_NUMBER: _ClassVar[int]
     vector_store_file: _vector_store_pb2.VectorStoreFile
-    def __init__(self, vector_store_file: _Optional[_Union[_vector_store_pb2.VectorStoreFile, _Mapping]] = ...) -> None: ...
+    batch_id: str
+    def __init__(self, vector_store_file: _Optional[_Union[_vector_store_pb2.VectorStoreFile, _Mapping]] = ..., batch_id: _Optional[str] = ...) -> None: ...
 
 class VectorStoreFileUpdated(_message.Message):
-    __slots__ = ("vector_store_file",)
+    __slots__ = ("vector_store_file", "ingestion")
     VECTOR_STORE_FILE_FIELD_NUMBER: _ClassVar[int]
+    INGESTION_FIELD_NUMBER: _ClassVar[int]
     vector_store_file: _vector_store_pb2.VectorStoreFile
-    def __init__(self, vector_store_file: _Optional[_Union[_vector_store_pb2.VectorStoreFile, _Mapping]] = ...) -> None: ...
+    ingestion: IngestionOutcome
+    def __init__(self, vector_store_file: _Optional[_Union[_vector_store_pb2.VectorStoreFile, _Mapping]] = ..., ingestion: _Optional[_Union[IngestionOutcome, _Mapping]] = ...) -> None: ...
+
+class IngestionOutcome(_message.Message):
+    __slots__ = ("content_sha256", "chunk_count", "token_count", "embedding_model", "embedding_dimensions")
+    CONTENT_SHA256_FIELD_NUMBER: _ClassVar[int]
+    CHUNK_COUNT_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_COUNT_FIELD_NUMBER: _ClassVar[int]
+    EMBEDDING_MODEL_FIELD_NUMBER: _ClassVar[int]
+    EMBEDDING_DIMENSIONS_FIELD_NUMBER: _ClassVar[int]
+    content_sha256: str
+    chunk_count: int
+    token_count: int
+    embedding_model: str
+    embedding_dimensions: int
+    def __init__(self, content_sha256: _Optional[str] = ..., chunk_count: _Optional[int] = ..., token_count: _Optional[int] = ..., embedding_model: _Optional[str] = ..., embedding_dimensions: _Optional[int] = ...) -> None: ...
 
 class VectorStoreFileDetached(_message.Message):
     __slots__ = ("vector_store_id", "file_id")

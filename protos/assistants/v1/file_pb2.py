@@ -22,17 +22,40 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from assistants.v1 import common_pb2 as assistants_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x61ssistants/v1/file.proto\x12\rassistants.v1\"\xeb\x01\n\x04\x46ile\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06object\x18\x02 \x01(\t\x12\r\n\x05\x62ytes\x18\x03 \x01(\x03\x12\x12\n\ncreated_at\x18\x04 \x01(\x03\x12\x17\n\nexpires_at\x18\x05 \x01(\x03H\x00\x88\x01\x01\x12\x10\n\x08\x66ilename\x18\x06 \x01(\t\x12\x0f\n\x07purpose\x18\x07 \x01(\t\x12)\n\x06status\x18\x08 \x01(\x0e\x32\x19.assistants.v1.FileStatus\x12\x1b\n\x0estatus_details\x18\t \x01(\tH\x01\x88\x01\x01\x42\r\n\x0b_expires_atB\x11\n\x0f_status_details*u\n\nFileStatus\x12\x1b\n\x17\x46ILE_STATUS_UNSPECIFIED\x10\x00\x12\x18\n\x14\x46ILE_STATUS_UPLOADED\x10\x01\x12\x19\n\x15\x46ILE_STATUS_PROCESSED\x10\x02\x12\x15\n\x11\x46ILE_STATUS_ERROR\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x61ssistants/v1/file.proto\x12\rassistants.v1\x1a\x1a\x61ssistants/v1/common.proto\"\xeb\x01\n\x04\x46ile\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06object\x18\x02 \x01(\t\x12\r\n\x05\x62ytes\x18\x03 \x01(\x03\x12\x12\n\ncreated_at\x18\x04 \x01(\x03\x12\x17\n\nexpires_at\x18\x05 \x01(\x03H\x00\x88\x01\x01\x12\x10\n\x08\x66ilename\x18\x06 \x01(\t\x12\x0f\n\x07purpose\x18\x07 \x01(\t\x12)\n\x06status\x18\x08 \x01(\x0e\x32\x19.assistants.v1.FileStatus\x12\x1b\n\x0estatus_details\x18\t \x01(\tH\x01\x88\x01\x01\x42\r\n\x0b_expires_atB\x11\n\x0f_status_details\"Z\n\x10\x46ileExpiresAfter\x12\x35\n\x06\x61nchor\x18\x01 \x01(\x0e\x32%.assistants.v1.FileExpiresAfterAnchor\x12\x0f\n\x07seconds\x18\x02 \x01(\x03\"m\n\x10\x46ileUploadHeader\x12\x10\n\x08\x66ilename\x18\x01 \x01(\t\x12\x0f\n\x07purpose\x18\x02 \x01(\t\x12\x36\n\rexpires_after\x18\x03 \x01(\x0b\x32\x1f.assistants.v1.FileExpiresAfter\"_\n\x11UploadFileRequest\x12\x31\n\x06header\x18\x01 \x01(\x0b\x32\x1f.assistants.v1.FileUploadHeaderH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part\"!\n\x0eGetFileRequest\x12\x0f\n\x07\x66ile_id\x18\x01 \x01(\t\"y\n\x10ListFilesRequest\x12\x0f\n\x07purpose\x18\x01 \x01(\t\x12\x12\n\x05limit\x18\x02 \x01(\x05H\x00\x88\x01\x01\x12\'\n\x05order\x18\x03 \x01(\x0e\x32\x18.assistants.v1.ListOrder\x12\r\n\x05\x61\x66ter\x18\x04 \x01(\tB\x08\n\x06_limit\"\x9e\x01\n\x11ListFilesResponse\x12\x0e\n\x06object\x18\x01 \x01(\t\x12!\n\x04\x64\x61ta\x18\x02 \x03(\x0b\x32\x13.assistants.v1.File\x12\x15\n\x08\x66irst_id\x18\x03 \x01(\tH\x00\x88\x01\x01\x12\x14\n\x07last_id\x18\x04 \x01(\tH\x01\x88\x01\x01\x12\x10\n\x08has_more\x18\x05 \x01(\x08\x42\x0b\n\t_first_idB\n\n\x08_last_id\"$\n\x11\x44\x65leteFileRequest\x12\x0f\n\x07\x66ile_id\x18\x01 \x01(\t\"&\n\x13\x44ownloadFileRequest\x12\x0f\n\x07\x66ile_id\x18\x01 \x01(\t\"H\n\x14\x44ownloadFileResponse\x12!\n\x04\x66ile\x18\x01 \x01(\x0b\x32\x13.assistants.v1.File\x12\r\n\x05\x63hunk\x18\x02 \x01(\x0c*u\n\nFileStatus\x12\x1b\n\x17\x46ILE_STATUS_UNSPECIFIED\x10\x00\x12\x18\n\x14\x46ILE_STATUS_UPLOADED\x10\x01\x12\x19\n\x15\x46ILE_STATUS_PROCESSED\x10\x02\x12\x15\n\x11\x46ILE_STATUS_ERROR\x10\x03*m\n\x16\x46ileExpiresAfterAnchor\x12)\n%FILE_EXPIRES_AFTER_ANCHOR_UNSPECIFIED\x10\x00\x12(\n$FILE_EXPIRES_AFTER_ANCHOR_CREATED_AT\x10\x01\x32\x8c\x03\n\x0b\x46ileService\x12\x45\n\nUploadFile\x12 .assistants.v1.UploadFileRequest\x1a\x13.assistants.v1.File(\x01\x12=\n\x07GetFile\x12\x1d.assistants.v1.GetFileRequest\x1a\x13.assistants.v1.File\x12N\n\tListFiles\x12\x1f.assistants.v1.ListFilesRequest\x1a .assistants.v1.ListFilesResponse\x12L\n\nDeleteFile\x12 .assistants.v1.DeleteFileRequest\x1a\x1c.assistants.v1.DeletedObject\x12Y\n\x0c\x44ownloadFile\x12\".assistants.v1.DownloadFileRequest\x1a#.assistants.v1.DownloadFileResponse0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'assistants.v1.file_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_FILESTATUS']._serialized_start=281
-  _globals['_FILESTATUS']._serialized_end=398
-  _globals['_FILE']._serialized_start=44
-  _globals['_FILE']._serialized_end=279
+  _globals['_FILESTATUS']._serialized_start=1080
+  _globals['_FILESTATUS']._serialized_end=1197
+  _globals['_FILEEXPIRESAFTERANCHOR']._serialized_start=1199
+  _globals['_FILEEXPIRESAFTERANCHOR']._serialized_end=1308
+  _globals['_FILE']._serialized_start=72
+  _globals['_FILE']._serialized_end=307
+  _globals['_FILEEXPIRESAFTER']._serialized_start=309
+  _globals['_FILEEXPIRESAFTER']._serialized_end=399
+  _globals['_FILEUPLOADHEADER']._serialized_start=401
+  _globals['_FILEUPLOADHEADER']._serialized_end=510
+  _globals['_UPLOADFILEREQUEST']._serialized_start=512
+  _globals['_UPLOADFILEREQUEST']._serialized_end=607
+  _globals['_GETFILEREQUEST']._serialized_start=609
+  _globals['_GETFILEREQUEST']._serialized_end=642
+  _globals['_LISTFILESREQUEST']._serialized_start=644
+  _globals['_LISTFILESREQUEST']._serialized_end=765
+  _globals['_LISTFILESRESPONSE']._serialized_start=768
+  _globals['_LISTFILESRESPONSE']._serialized_end=926
+  _globals['_DELETEFILEREQUEST']._serialized_start=928
+  _globals['_DELETEFILEREQUEST']._serialized_end=964
+  _globals['_DOWNLOADFILEREQUEST']._serialized_start=966
+  _globals['_DOWNLOADFILEREQUEST']._serialized_end=1004
+  _globals['_DOWNLOADFILERESPONSE']._serialized_start=1006
+  _globals['_DOWNLOADFILERESPONSE']._serialized_end=1078
+  _globals['_FILESERVICE']._serialized_start=1311
+  _globals['_FILESERVICE']._serialized_end=1707
 # @@protoc_insertion_point(module_scope)

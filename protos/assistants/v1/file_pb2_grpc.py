@@ -3,8 +3,10 @@
 import grpc
 import warnings
 
+from assistants.v1 import common_pb2 as assistants_dot_v1_dot_common__pb2
+from assistants.v1 import file_pb2 as assistants_dot_v1_dot_file__pb2
 
-GRPC_GENERATED_VERSION = '1.85.1'
+GRPC_GENERATED_VERSION = '1.85.4'
 GRPC_VERSION = grpc.__version__
 _version_not_supported = False
 
@@ -22,3 +24,250 @@ if _version_not_supported:
         + f' Please upgrade your grpc module to grpcio>={GRPC_GENERATED_VERSION}'
         + f' or downgrade your generated code using grpcio-tools<={GRPC_VERSION}.'
     )
+
+
+class FileServiceStub:
+    """Files: upload, read, list, delete and download. The reply to DeleteFile has `object` "file".
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.UploadFile = channel.stream_unary(
+                '/assistants.v1.FileService/UploadFile',
+                request_serializer=assistants_dot_v1_dot_file__pb2.UploadFileRequest.SerializeToString,
+                response_deserializer=assistants_dot_v1_dot_file__pb2.File.FromString,
+                _registered_method=True)
+        self.GetFile = channel.unary_unary(
+                '/assistants.v1.FileService/GetFile',
+                request_serializer=assistants_dot_v1_dot_file__pb2.GetFileRequest.SerializeToString,
+                response_deserializer=assistants_dot_v1_dot_file__pb2.File.FromString,
+                _registered_method=True)
+        self.ListFiles = channel.unary_unary(
+                '/assistants.v1.FileService/ListFiles',
+                request_serializer=assistants_dot_v1_dot_file__pb2.ListFilesRequest.SerializeToString,
+                response_deserializer=assistants_dot_v1_dot_file__pb2.ListFilesResponse.FromString,
+                _registered_method=True)
+        self.DeleteFile = channel.unary_unary(
+                '/assistants.v1.FileService/DeleteFile',
+                request_serializer=assistants_dot_v1_dot_file__pb2.DeleteFileRequest.SerializeToString,
+                response_deserializer=assistants_dot_v1_dot_common__pb2.DeletedObject.FromString,
+                _registered_method=True)
+        self.DownloadFile = channel.unary_stream(
+                '/assistants.v1.FileService/DownloadFile',
+                request_serializer=assistants_dot_v1_dot_file__pb2.DownloadFileRequest.SerializeToString,
+                response_deserializer=assistants_dot_v1_dot_file__pb2.DownloadFileResponse.FromString,
+                _registered_method=True)
+
+
+class FileServiceServicer:
+    """Files: upload, read, list, delete and download. The reply to DeleteFile has `object` "file".
+    """
+
+    def UploadFile(self, request_iterator, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetFile(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListFiles(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteFile(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DownloadFile(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_FileServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'UploadFile': grpc.stream_unary_rpc_method_handler(
+                    servicer.UploadFile,
+                    request_deserializer=assistants_dot_v1_dot_file__pb2.UploadFileRequest.FromString,
+                    response_serializer=assistants_dot_v1_dot_file__pb2.File.SerializeToString,
+            ),
+            'GetFile': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetFile,
+                    request_deserializer=assistants_dot_v1_dot_file__pb2.GetFileRequest.FromString,
+                    response_serializer=assistants_dot_v1_dot_file__pb2.File.SerializeToString,
+            ),
+            'ListFiles': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListFiles,
+                    request_deserializer=assistants_dot_v1_dot_file__pb2.ListFilesRequest.FromString,
+                    response_serializer=assistants_dot_v1_dot_file__pb2.ListFilesResponse.SerializeToString,
+            ),
+            'DeleteFile': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteFile,
+                    request_deserializer=assistants_dot_v1_dot_file__pb2.DeleteFileRequest.FromString,
+                    response_serializer=assistants_dot_v1_dot_common__pb2.DeletedObject.SerializeToString,
+            ),
+            'DownloadFile': grpc.unary_stream_rpc_method_handler(
+                    servicer.DownloadFile,
+                    request_deserializer=assistants_dot_v1_dot_file__pb2.DownloadFileRequest.FromString,
+                    response_serializer=assistants_dot_v1_dot_file__pb2.DownloadFileResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'assistants.v1.FileService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('assistants.v1.FileService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class FileService:
+    """Files: upload, read, list, delete and download. The reply to DeleteFile has `object` "file".
+    """
+
+    @staticmethod
+    def UploadFile(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/assistants.v1.FileService/UploadFile',
+            assistants_dot_v1_dot_file__pb2.UploadFileRequest.SerializeToString,
+            assistants_dot_v1_dot_file__pb2.File.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetFile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/assistants.v1.FileService/GetFile',
+            assistants_dot_v1_dot_file__pb2.GetFileRequest.SerializeToString,
+            assistants_dot_v1_dot_file__pb2.File.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListFiles(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/assistants.v1.FileService/ListFiles',
+            assistants_dot_v1_dot_file__pb2.ListFilesRequest.SerializeToString,
+            assistants_dot_v1_dot_file__pb2.ListFilesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteFile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/assistants.v1.FileService/DeleteFile',
+            assistants_dot_v1_dot_file__pb2.DeleteFileRequest.SerializeToString,
+            assistants_dot_v1_dot_common__pb2.DeletedObject.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DownloadFile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/assistants.v1.FileService/DownloadFile',
+            assistants_dot_v1_dot_file__pb2.DownloadFileRequest.SerializeToString,
+            assistants_dot_v1_dot_file__pb2.DownloadFileResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
