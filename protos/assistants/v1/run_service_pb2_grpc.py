@@ -8,7 +8,7 @@ from assistants.v1 import run_pb2 as assistants_dot_v1_dot_run__pb2
 from assistants.v1 import run_service_pb2 as assistants_dot_v1_dot_run__service__pb2
 from assistants.v1 import run_step_pb2 as assistants_dot_v1_dot_run__step__pb2
 
-GRPC_GENERATED_VERSION = '1.85.1'
+GRPC_GENERATED_VERSION = '1.85.4'
 GRPC_VERSION = grpc.__version__
 _version_not_supported = False
 
