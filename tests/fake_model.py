@@ -14,6 +14,10 @@ Each request to /v1/chat/completions takes the next scripted reply; once the scr
 up, every request is answered with text("ok"). Every request body is recorded, in order, in
 `requests` before it is answered.
 
+POST /v1/embeddings answers with fake_embedding() vectors: a hashed bag of lowercase word
+stems, normalised, so texts sharing words are close. Its requests are recorded apart, in
+`embedding_requests`; `script_embeddings(error(429, times=2))` makes the next calls fail.
+
 Streaming wire format, as OpenAI sends it: `content-type: text/event-stream`; each event is
 `data: <json>\\n\\n` with a `chat.completion.chunk` object; the first chunk carries the role,
 then one chunk per piece of content or tool call, then a chunk with an empty delta and the
@@ -24,11 +28,16 @@ finish_reason; when the request asks for `stream_options.include_usage`, every c
 from __future__ import annotations
 
 import asyncio
+import base64
 import collections
+import hashlib
 import json
+import math
+import re
 import secrets
 import socket
 import string
+import struct
 import time
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -45,6 +54,7 @@ __all__ = [
     "ToolCall",
     "ToolCallsReply",
     "error",
+    "fake_embedding",
     "hang",
     "length",
     "text",
@@ -245,6 +255,9 @@ class FakeModel:
         self._runner: web.AppRunner | None = None
         self._stopping = asyncio.Event()
         self._received = asyncio.Condition()
+        self.embedding_requests: list[dict[str, Any]] = []
+        self.reverse_embeddings = False
+        self._embedding_script: collections.deque[ErrorReply] = collections.deque()
 
     def script(self, *replies: Reply) -> None:
         """Queue replies: each request takes the next; an error() counts `times` requests."""
@@ -257,6 +270,19 @@ class FakeModel:
         self._script.clear()
         self.requests.clear()
         self.disconnects = 0
+        self._embedding_script.clear()
+        self.embedding_requests.clear()
+        self.reverse_embeddings = False
+
+    def script_embeddings(self, *replies: ErrorReply) -> None:
+        """Queue failures for /v1/embeddings: each error() fails its `times` next calls."""
+        for reply in replies:
+            self._embedding_script.extend([reply] * reply.times)
+
+    @property
+    def embedding_inputs(self) -> int:
+        """How many inputs all /v1/embeddings requests held (failed ones included)."""
+        return sum(len(_embedding_inputs(body)) for body in self.embedding_requests)
 
     @property
     def pending(self) -> int:
@@ -281,6 +307,7 @@ class FakeModel:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._chat_completions)
         app.router.add_get("/v1/models", self._list_models)
+        app.router.add_post("/v1/embeddings", self._embeddings)
         # handler_cancellation: a hung handler is cancelled when its client disconnects.
         runner = web.AppRunner(
             app, shutdown_timeout=0.1, handler_cancellation=True, access_log=None
@@ -366,6 +393,42 @@ class FakeModel:
             self.disconnects += 1
             raise
         return stream.resp
+
+    async def _embeddings(self, request: web.Request) -> web.Response:
+        """OpenAI's /v1/embeddings; data in input order unless `reverse_embeddings` is set."""
+        try:
+            body = await request.json()
+        except ValueError:
+            return _error_response(error(400, message="The request body is not valid JSON."))
+        if not isinstance(body, dict):
+            return _error_response(error(400, message="The request body must be an object."))
+        self.embedding_requests.append(body)
+        if self._embedding_script:
+            return _error_response(self._embedding_script.popleft())
+        inputs = _embedding_inputs(body)
+        dimensions = body.get("dimensions", 256)
+        if not body.get("model") or not inputs or any(i == "" for i in inputs):
+            return _error_response(error(400, message="'$.input' is invalid.", code=None))
+        if not isinstance(dimensions, int) or dimensions < 1:
+            return _error_response(error(400, message="Invalid 'dimensions'.", code=None))
+        data = []
+        for index, item in enumerate(inputs):
+            vector = fake_embedding(item if isinstance(item, str) else str(item), dimensions)
+            encoded: Any = vector
+            if body.get("encoding_format") == "base64":
+                encoded = base64.b64encode(struct.pack(f"<{dimensions}f", *vector)).decode()
+            data.append({"object": "embedding", "index": index, "embedding": encoded})
+        if self.reverse_embeddings:
+            data.reverse()
+        words = sum(len(str(item).split()) for item in inputs)
+        return web.json_response(
+            {
+                "object": "list",
+                "data": data,
+                "model": body["model"],
+                "usage": {"prompt_tokens": words, "total_tokens": words},
+            }
+        )
 
     async def _hang(self) -> None:
         """Wait until the server stops (a disconnect cancels the handler instead)."""
@@ -503,3 +566,46 @@ def _error_response(reply: ErrorReply) -> web.Response:
         }
     }
     return web.json_response(body, status=reply.status, headers=headers)
+
+
+# Embeddings.
+
+_SUFFIXES = ("ations", "ation", "ings", "ing", "edly", "ies", "ed", "es", "ly", "er", "s")
+_STOPWORDS = frozenset(
+    """
+    a an and are as at be by do does for from how i in is it of on or that the this to was
+    what when where which who why with you
+    """.split()  # noqa: SIM905 - a word list reads better
+)
+
+
+def _stem(word: str) -> str:
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def fake_embedding(text: str, dimensions: int = 256) -> list[float]:
+    """A unit vector: lowercase word stems (stopwords dropped) hashed into `dimensions` buckets.
+
+    Deterministic across processes (blake2b, not hash()). Text with no words gets one bucket
+    chosen by the whole text.
+    """
+    stems = [_stem(w) for w in re.findall(r"\w+", text.lower()) if w not in _STOPWORDS]
+    counts = [0.0] * dimensions
+    for stem in stems or [text]:
+        digest = hashlib.blake2b(stem.encode(), digest_size=8).digest()
+        counts[int.from_bytes(digest, "big") % dimensions] += 1.0
+    norm = math.sqrt(sum(c * c for c in counts))
+    return [c / norm for c in counts]
+
+
+def _embedding_inputs(body: dict[str, Any]) -> list[Any]:
+    """The inputs of an embeddings request: a string, strings, or token arrays."""
+    value = body.get("input")
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and value and all(isinstance(v, int) for v in value):
+        return [value]
+    return list(value) if isinstance(value, list) else []

@@ -16,6 +16,7 @@ FORBIDDEN = {
     "service/app": {"grpc", "service.api", "service.http", "aiohttp"},
     "service/http": {"grpc", "service.api", "storage", "asyncpg"},
     "service/api": {"service.http", "aiohttp"},
+    "service/retrieval": {"grpc", "service.api", "service.http", "service.app", "aiohttp"},
 }
 
 

@@ -1,0 +1,1 @@
+"""Retrieval for file_search: text extraction, chunking, embeddings, ingestion and search."""
