@@ -16,10 +16,14 @@ from service.app import Application
 from service.app.auth import CACHE_SECONDS
 from service.config import ConfigError, Settings
 from service.domain import tokens
+from service.engine.file_search import FileSearch
 from service.engine.model import ModelClient
 from service.engine.settings import EngineSettings
 from service.engine.workers import Workers
 from service.http.server import HttpServer
+from service.retrieval.embeddings import Embedder, build_embedder
+from service.retrieval.ingestion import Ingestion
+from service.retrieval.search import Searcher
 from storage import Storage
 
 log = logging.getLogger("service")
@@ -45,7 +49,9 @@ def _engine_settings(settings: Settings) -> EngineSettings:
     )
 
 
-async def _start_workers(settings: Settings, storage: Storage) -> tuple[Workers, ModelClient]:
+async def _start_workers(
+    settings: Settings, storage: Storage, app: Application
+) -> tuple[Workers, ModelClient]:
     engine = _engine_settings(settings)
     model = ModelClient(
         settings.openai_base_url,
@@ -53,10 +59,47 @@ async def _start_workers(settings: Settings, storage: Storage) -> tuple[Workers,
         max_retries=engine.model_max_retries,
         timeout=engine.model_timeout_seconds,
     )
-    workers = Workers(storage, model, engine)
+    file_search = FileSearch(storage, app.searcher, app.vector_stores)
+    workers = Workers(storage, model, engine, file_search)
     workers.start()
     log.info("workers started", extra={"concurrency": engine.concurrency, "owner": workers.owner})
     return workers, model
+
+
+def _embedder(settings: Settings) -> Embedder | None:
+    """The file_search embedder the settings ask for; exits with status 2 when it cannot be."""
+    try:
+        return build_embedder(
+            settings.embeddings,
+            settings.embedding_model,
+            settings.embedding_dimensions,
+            settings.openai_base_url,
+            settings.openai_api_key,
+        )
+    except ConfigError as error:
+        print(f"assistants: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+async def _start_ingestion(
+    settings: Settings, storage: Storage, embedder: Embedder | None, searcher: Searcher
+) -> Ingestion | None:
+    """Says whether search is hybrid or keyword-only, and why (Searcher.start logs it), then
+    starts the ingestion workers unless ASSISTANTS_INGEST_CONCURRENCY is 0."""
+    await searcher.start()
+    if settings.ingest_concurrency <= 0:
+        return None
+    ingestion = Ingestion(
+        storage, embedder, settings.ingest_concurrency, settings.ingest_lease_seconds
+    )
+    ingestion.start()
+    return ingestion
+
+
+async def _close_embedder(embedder: Embedder | None) -> None:
+    close = getattr(embedder, "close", None)
+    if close is not None:
+        await close()
 
 
 async def _until_signalled() -> None:
@@ -72,11 +115,19 @@ async def work(settings: Settings) -> None:
     storage = await _open_storage(settings)
     try:
         tokens.encoding()
-        workers, model = await _start_workers(settings, storage)
+        embedder = _embedder(settings)
+        # The application's searcher and stores, for the file_search tool; no API is served.
+        app = Application(storage, embedder=embedder)
+        workers, model = await _start_workers(settings, storage, app)
+        ingestion = await _start_ingestion(settings, storage, embedder, app.searcher)
         print("assistants: workers running", flush=True)
         await _until_signalled()
-        await workers.stop(settings.shutdown_grace_seconds)
+        grace = settings.shutdown_grace_seconds
+        await asyncio.gather(
+            workers.stop(grace), *([ingestion.stop(grace)] if ingestion is not None else [])
+        )
         await model.close()
+        await _close_embedder(embedder)
     finally:
         await storage.close()
 
@@ -84,8 +135,10 @@ async def work(settings: Settings) -> None:
 async def serve(settings: Settings) -> None:
     storage = await _open_storage(settings)
     try:
+        embedder = _embedder(settings)
         app = Application(
             storage,
+            embedder=embedder,
             run_expires_seconds=settings.run_expires_seconds,
             subscriber_buffer=settings.subscriber_buffer,
         )
@@ -110,8 +163,11 @@ async def serve(settings: Settings) -> None:
         log.info("serving", extra={"grpc_port": server.port, "http_port": settings.http_port})
         workers = None
         if settings.worker_concurrency > 0:
-            workers, model = await _start_workers(settings, storage)
+            workers, model = await _start_workers(settings, storage, app)
             stopping.append(lambda: workers.stop(grace))
+        ingestion = await _start_ingestion(settings, storage, embedder, app.searcher)
+        if ingestion is not None:
+            stopping.append(lambda: ingestion.stop(grace))
         print(f"assistants: gRPC on {settings.grpc_host}:{server.port}", flush=True)
         await _until_signalled()
         log.info("shutting down", extra={"grace_seconds": grace})
@@ -120,6 +176,7 @@ async def serve(settings: Settings) -> None:
         await asyncio.gather(*(stop() for stop in stopping))
         if workers is not None:
             await model.close()
+        await _close_embedder(embedder)
     finally:
         await storage.close()
 

@@ -3,6 +3,14 @@
 Knows nothing of gRPC or HTTP.
 """
 
+from storage._blobs import (
+    BlobNotFoundError,
+    BlobStore,
+    BlobTooLargeError,
+    FilesystemBlobStore,
+    PostgresBlobStore,
+    StoredBlob,
+)
 from storage._chain_audit import AuditReport, ChainAudit
 from storage._errors import (
     DuplicateRequestRaceError,
@@ -21,6 +29,7 @@ from storage._event_store import (
     RunPublication,
     StreamInfo,
 )
+from storage._files import FileReads, VersionedFile
 from storage._hash_chain import GENESIS, ChainProblem, check_stream, event_digest, link
 from storage._keys import KeyInfo, KeyRecord, KeyStore
 from storage._log_reader import Cursor, LogFilter, LogPage, LogReader, StreamNotFoundError
@@ -54,6 +63,14 @@ from storage._run_streams import RunStreams, StreamEntry
 from storage._runs import ClaimedRun, Runs, VersionedRun
 from storage._storage import Storage
 from storage._subscriptions import Delivery, LogTail, Subscriptions
+from storage._vector_stores import (
+    HeldJob,
+    IngestionJob,
+    IngestionJobs,
+    VectorStoreReads,
+    VersionedBatch,
+    VersionedVectorStore,
+)
 from storage._windows import ContextWindows, WindowMessage
 
 __all__ = [
@@ -66,6 +83,9 @@ __all__ = [
     "STREAM_EXISTS",
     "AppendResult",
     "AuditReport",
+    "BlobNotFoundError",
+    "BlobStore",
+    "BlobTooLargeError",
     "ChainAudit",
     "ChainProblem",
     "ClaimedRun",
@@ -76,6 +96,11 @@ __all__ = [
     "DifferenceKind",
     "DuplicateRequestRaceError",
     "EventStore",
+    "FileReads",
+    "FilesystemBlobStore",
+    "HeldJob",
+    "IngestionJob",
+    "IngestionJobs",
     "KeptColumn",
     "KeyInfo",
     "KeyRecord",
@@ -87,6 +112,7 @@ __all__ = [
     "MigrationError",
     "Page",
     "PageQuery",
+    "PostgresBlobStore",
     "ProjectionComparison",
     "ProjectionRebuild",
     "ProjectionTable",
@@ -99,6 +125,7 @@ __all__ = [
     "Storage",
     "StorageError",
     "StorageTimeoutError",
+    "StoredBlob",
     "StreamEntry",
     "StreamInfo",
     "StreamNotFoundError",
@@ -107,10 +134,14 @@ __all__ = [
     "TableReplacement",
     "ThreadHead",
     "TransientStorageError",
+    "VectorStoreReads",
     "VersionedAssistant",
+    "VersionedBatch",
+    "VersionedFile",
     "VersionedMessage",
     "VersionedRun",
     "VersionedThread",
+    "VersionedVectorStore",
     "WindowMessage",
     "WrongExpectedVersionError",
     "check_stream",

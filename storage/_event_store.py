@@ -76,6 +76,7 @@ class EventStore:
         metadata: events_pb2.EventMetadata,
         idempotency_key: str | None = None,
         publish: RunPublication | None = None,
+        connection: asyncpg.Connection | None = None,
     ) -> AppendResult:
         """Appends payloads to a stream in one round trip, and their projections with them.
 
@@ -83,6 +84,8 @@ class EventStore:
         and returns the first append's stream and versions, with duplicate set.
         Raises WrongExpectedVersionError when the stream is not at expected_version.
         With publish, its run events are published on the run's stream in the same transaction.
+        With connection, the append runs on it, inside the caller's transaction if one is open,
+        so that it commits (or not) with the caller's other writes.
         """
         types, data = zip(*(encode_payload(p) for p in payloads), strict=True)
         event_ids = [uuid.uuid4() for _ in payloads]
@@ -109,13 +112,15 @@ class EventStore:
                 "SELECT * FROM append_and_publish"
                 "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
             )
+        runner = self._pool if connection is None else connection
         for attempt in range(2):
             try:
                 with translate_errors(stream_id, expected_version):
-                    row = await self._pool.fetchrow(sql, *args)
+                    row = await runner.fetchrow(sql, *args)
                 break
             except DuplicateRequestRaceError:
-                if attempt:
+                # In the caller's transaction the failed statement aborted it: no retry there.
+                if attempt or connection is not None:
                     raise
         assert row is not None
         self._on_append()

@@ -77,6 +77,14 @@ PROJECTION_TABLES: tuple[ProjectionTable, ...] = (
         ),
     ),
     ProjectionTable("run_steps"),
+    ProjectionTable("files"),
+    ProjectionTable("vector_stores"),
+    ProjectionTable(
+        "vector_store_files",
+        key=("vector_store_id", "file_id"),
+        kept=(KeptColumn("lease_owner"), KeptColumn("lease_until")),
+    ),
+    ProjectionTable("vector_store_file_batches"),
 )
 
 # Tables apply_event writes that are not read models. The replay gets empty copies of them too

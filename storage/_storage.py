@@ -7,10 +7,13 @@ from typing import Any
 
 import asyncpg
 
+from storage._blobs import PostgresBlobStore
 from storage._chain_audit import ChainAudit
+from storage._chunks import ChunkStore
 from storage._database import create_pool
 from storage._embedded import start_embedded
 from storage._event_store import EventStore
+from storage._files import FileReads
 from storage._keys import KeyStore
 from storage._log_reader import LogReader
 from storage._migrations import Migration, migrate
@@ -19,6 +22,7 @@ from storage._read_models import ReadModels
 from storage._run_streams import RunStreams
 from storage._runs import Runs
 from storage._subscriptions import LogTail, Subscriptions
+from storage._vector_stores import IngestionJobs, VectorStoreReads
 from storage._windows import ContextWindows
 
 
@@ -39,6 +43,11 @@ class Storage:
         self.runs = Runs(pool)
         self.windows = ContextWindows(pool)
         self.run_streams = RunStreams(pool, self._listener)
+        self.vector_stores = VectorStoreReads(pool)
+        self.ingestion_jobs = IngestionJobs(pool, self._listener)
+        self.blobs = PostgresBlobStore(pool)
+        self.files = FileReads(pool)
+        self.chunks = ChunkStore(pool)
         self._embedded = embedded
 
     @classmethod

@@ -19,11 +19,14 @@ import pytest
 from assistants.v1 import run_service_pb2
 from service.api.server import GrpcServer
 from service.app import Application, Principal, RequestContext
+from service.engine.file_search import FileSearch
 from service.engine.model import ModelClient
 from service.engine.settings import EngineSettings
 from service.engine.workers import Workers
 from service.errors import AssistantsError
 from service.http.server import HttpServer
+from service.retrieval.embeddings import ProviderEmbedder
+from service.retrieval.ingestion import Ingestion
 from storage import Storage
 from storage._embedded import start_embedded
 from tests.fake_model import FakeModel
@@ -65,8 +68,31 @@ async def storage(database_url: str) -> AsyncIterator[Storage]:
 
 
 @pytest.fixture(scope="session")
-async def app(storage: Storage) -> AsyncIterator[Application]:
-    yield Application(storage)
+async def embedder(fake_model: FakeModel) -> AsyncIterator[ProviderEmbedder]:
+    """file_search embeddings from the fake model's /v1/embeddings."""
+    made = ProviderEmbedder(fake_model.base_url, "test-key", "text-embedding-3-small")
+    yield made
+    await made.close()
+
+
+@pytest.fixture(scope="session")
+async def app(storage: Storage, embedder: ProviderEmbedder) -> AsyncIterator[Application]:
+    yield Application(storage, embedder=embedder)
+
+
+# Short enough that a takeover after a lost worker waits seconds.
+TEST_INGEST_LEASE_SECONDS = 3.0
+
+
+@pytest.fixture(scope="session")
+async def ingestion(storage: Storage, embedder: ProviderEmbedder) -> AsyncIterator[Ingestion]:
+    """Ingestion workers on the session's database, embedding with the fake model."""
+    running = Ingestion(
+        storage, embedder, concurrency=4, lease_seconds=TEST_INGEST_LEASE_SECONDS, poll_seconds=0.2
+    )
+    running.start()
+    yield running
+    await running.stop(1.0)
 
 
 @pytest.fixture(scope="session")
@@ -114,10 +140,14 @@ async def fake_model() -> AsyncIterator[FakeModel]:
 
 
 @pytest.fixture(scope="session")
-async def workers(storage: Storage, fake_model: FakeModel) -> AsyncIterator[Workers]:
-    """Run workers on the session's database, calling the fake model."""
+async def workers(
+    storage: Storage, fake_model: FakeModel, app: Application
+) -> AsyncIterator[Workers]:
+    """Run workers on the session's database, calling the fake model; file_search searches
+    with the app's searcher and records store activity through its vector stores."""
     model = ModelClient(fake_model.base_url, "test-key", max_retries=TEST_ENGINE.model_max_retries)
-    running = Workers(storage, model, TEST_ENGINE)
+    searches = FileSearch(storage, app.searcher, app.vector_stores)
+    running = Workers(storage, model, TEST_ENGINE, searches)
     running.start()
     yield running
     await running.stop(1.0)

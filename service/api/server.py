@@ -11,14 +11,19 @@ from assistants.v1 import (
     assistant_pb2_grpc,
     event_service_pb2,
     event_service_pb2_grpc,
+    file_pb2,
+    file_pb2_grpc,
     message_pb2,
     message_pb2_grpc,
     run_service_pb2,
     run_service_pb2_grpc,
     thread_pb2,
     thread_pb2_grpc,
+    vector_store_service_pb2,
+    vector_store_service_pb2_grpc,
 )
 from service.api._interceptor import ServiceInterceptor
+from service.api.files import FileServicer
 from service.api.servicers import (
     AssistantServicer,
     EventServicer,
@@ -26,6 +31,7 @@ from service.api.servicers import (
     RunServicer,
     ThreadServicer,
 )
+from service.api.vector_stores import VectorStoreServicer
 from service.app import Application
 
 SERVICE_NAMES = (
@@ -34,6 +40,8 @@ SERVICE_NAMES = (
     message_pb2.DESCRIPTOR.services_by_name["MessageService"].full_name,
     run_service_pb2.DESCRIPTOR.services_by_name["RunService"].full_name,
     event_service_pb2.DESCRIPTOR.services_by_name["EventService"].full_name,
+    file_pb2.DESCRIPTOR.services_by_name["FileService"].full_name,
+    vector_store_service_pb2.DESCRIPTOR.services_by_name["VectorStoreService"].full_name,
 )
 
 # Fit for long server streams behind proxies: ping idle connections every 30 s, accept client
@@ -77,6 +85,12 @@ class GrpcServer:
         )
         event_service_pb2_grpc.add_EventServiceServicer_to_server(  # type: ignore[no-untyped-call]
             EventServicer(app), server
+        )
+        file_pb2_grpc.add_FileServiceServicer_to_server(  # type: ignore[no-untyped-call]
+            FileServicer(app), server
+        )
+        vector_store_service_pb2_grpc.add_VectorStoreServiceServicer_to_server(  # type: ignore[no-untyped-call]
+            VectorStoreServicer(app), server
         )
         health_servicer = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

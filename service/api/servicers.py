@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any, TypeAlias
 
 import grpc
@@ -130,7 +130,7 @@ class RunServicer(run_service_pb2_grpc.RunServiceServicer):
         self, request: run_service_pb2.CreateRunRequest, context: Context
     ) -> AsyncIterator[run_event_pb2.RunEvent]:
         started = await self._app.runs.create(current(), request)
-        async for event in self._follow(started.run, started.after_sequence):
+        async for event in self._follow(started.run, started.after_sequence, started.include):
             yield event
 
     async def CreateThreadAndRun(
@@ -194,8 +194,10 @@ class RunServicer(run_service_pb2_grpc.RunServiceServicer):
     ) -> run_service_pb2.ListRunStepsResponse:
         return await self._app.runs.list_steps(current(), request)
 
-    def _follow(self, run: run_pb2.Run, after: int) -> AsyncIterator[run_event_pb2.RunEvent]:
-        return self._app.runs.events(current(), run.thread_id, run.id, after)
+    def _follow(
+        self, run: run_pb2.Run, after: int, include: Sequence[str] = ()
+    ) -> AsyncIterator[run_event_pb2.RunEvent]:
+        return self._app.runs.events(current(), run.thread_id, run.id, after, include)
 
 
 class EventServicer(event_service_pb2_grpc.EventServiceServicer):

@@ -16,9 +16,13 @@ from service.app._errors import client_error
 from service.app.assistants import Assistants
 from service.app.auth import Authenticator, IssuedKey
 from service.app.events import DEFAULT_SUBSCRIBER_BUFFER, EventLog
+from service.app.files import Files
 from service.app.messages import Messages
 from service.app.runs import Runs, Started
 from service.app.threads import Threads
+from service.app.vector_stores import VectorStores
+from service.retrieval.embeddings import Embedder
+from service.retrieval.search import Searcher
 from storage import Storage
 
 
@@ -29,6 +33,7 @@ class Application:
         self,
         storage: Storage,
         *,
+        embedder: Embedder | None = None,
         run_expires_seconds: int = 600,
         subscriber_buffer: int = DEFAULT_SUBSCRIBER_BUFFER,
     ) -> None:
@@ -41,6 +46,13 @@ class Application:
         self.runs = Runs(
             storage, self.threads, storage.run_streams.announce_queued, run_expires_seconds
         )
+        # Embeds search queries; hybrid when pgvector and an embedder are both there.
+        self.searcher = Searcher(storage, embedder)
+        self.vector_stores = VectorStores(storage, self.searcher)
+        # Attachments and the vector_stores helper of tool_resources make stores through it.
+        self.threads.vector_stores = self.vector_stores
+        self.assistants.vector_stores = self.vector_stores
+        self.files = Files(storage, self.vector_stores)
 
 
 __all__ = [

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+from google.protobuf.message import Message as ProtoMessage
+
 from assistants.v1 import common_pb2, events_pb2, message_pb2
 from service.app._appends import append, original_payload, previous_payload, retry_on_conflict
 from service.app._context import RequestContext
@@ -14,6 +16,7 @@ from service.app.threads import not_found as thread_not_found
 from service.domain import ids
 from service.domain import messages as rules
 from service.domain import runs as run_rules
+from service.domain import threads as thread_rules
 from service.domain.validation import check_id, check_storable
 from service.errors import InvalidArgumentError, NotFoundError
 from storage import (
@@ -47,11 +50,16 @@ class Messages:
             self._events, ctx, events_pb2.MessageCreated, request.thread_id
         ):
             return prior.message
+        attached = thread_rules.attached_files([("", request.attachments)])
+        store_id = await self._attach(ctx, request.thread_id, attached)
 
         async def attempt() -> message_pb2.Message:
             thread = await self._threads.head(ctx, request.thread_id)
             run_rules.check_can_add_message(request.thread_id, thread.active_run_id)
             rules.check_room(request.thread_id, thread.message_count)
+            update = await self._threads.resources_update(
+                ctx, request.thread_id, attached, store_id
+            )
             message = rules.new_message(
                 message_id=ids.new_id(ids.MESSAGE),
                 thread_id=request.thread_id,
@@ -62,9 +70,10 @@ class Messages:
                 metadata=request.metadata,
             )
             created = rules.message_created(message)
+            payloads: list[ProtoMessage] = [created, *([update] if update else [])]
             try:
                 result = await append(
-                    self._events, ctx, request.thread_id, THREAD_KIND, [created], thread.version
+                    self._events, ctx, request.thread_id, THREAD_KIND, payloads, thread.version
                 )
             except WrongExpectedVersionError:
                 self._threads.forget_head(ctx, request.thread_id)
@@ -82,6 +91,25 @@ class Messages:
             return created.message
 
         return await retry_on_conflict(attempt)
+
+    async def _attach(
+        self, ctx: RequestContext, thread_id: str, attached: thread_rules.AttachedFiles
+    ) -> str | None:
+        """Checks the attached files and, for file_search ones, puts them into the thread's
+        vector store (made when there is none), before the message is appended; returns that
+        store's id. Raises InvalidArgumentError, and FailedPreconditionError while a run is
+        active, before anything is made."""
+        if not attached.params:
+            return None
+        head = await self._threads.head(ctx, thread_id)
+        run_rules.check_can_add_message(thread_id, head.active_run_id)
+        current = await self._threads.load(ctx, thread_id)
+        await self._threads.require_files(ctx, list(attached.params.items()))
+        resources = await self._threads.with_attachments(
+            ctx, current.thread.tool_resources, attached, checked=True
+        )
+        ids_now = resources.file_search.vector_store_ids
+        return ids_now[0] if attached.file_search and ids_now else None
 
     async def get(
         self, ctx: RequestContext, request: message_pb2.GetMessageRequest

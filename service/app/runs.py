@@ -31,6 +31,7 @@ from service.app.threads import not_found as thread_not_found
 from service.domain import ids, run_events, steps
 from service.domain import messages as message_rules
 from service.domain import runs as rules
+from service.domain import threads as thread_rules
 from service.domain.updates import updated_copy
 from service.domain.validation import check_id, check_metadata
 from service.engine.journal import record
@@ -59,6 +60,9 @@ class Started:
     run: run_pb2.Run
     # Events after this sequence number tell what the command did and what follows.
     after_sequence: int
+    # The request's include[]: what the stream's steps keep (their file_search results'
+    # text). Pass it on to events().
+    include: tuple[str, ...] = ()
 
 
 class Runs:
@@ -85,7 +89,14 @@ class Runs:
     ) -> Started:
         rules.check_create_run(request)
         if prior := await self._previous(ctx, request.assistant_id, request.thread_id):
-            return prior
+            return _including(prior, request.include)
+        attached = thread_rules.attached_files(
+            [
+                (f"additional_messages[{i}].", m.attachments)
+                for i, m in enumerate(request.additional_messages)
+            ]
+        )
+        store_id = await self._attach(ctx, request.thread_id, attached)
 
         async def attempt() -> Started:
             assistant = await self._reads.get_assistant(ctx.project_id, request.assistant_id)
@@ -118,7 +129,10 @@ class Runs:
             payloads: list[ProtoMessage] = list(
                 message_rules.new_messages(additional, request.thread_id, now)
             )
-            payloads.append(events_pb2.RunCreated(run=run))
+            update = await self._threads.resources_update(
+                ctx, request.thread_id, attached, store_id
+            )
+            payloads += [*([update] if update else []), events_pb2.RunCreated(run=run)]
             try:
                 result = await self._record(ctx, request.thread_id, head.version, payloads, run)
             except WrongExpectedVersionError:
@@ -128,9 +142,26 @@ class Runs:
             self._threads.remember_head(
                 ctx, request.thread_id, ThreadHead(result.last_version, count, run.id)
             )
-            return await self._started(ctx, result, run)
+            return _including(await self._started(ctx, result, run), request.include)
 
         return await retry_on_conflict(attempt)
+
+    async def _attach(
+        self, ctx: RequestContext, thread_id: str, attached: thread_rules.AttachedFiles
+    ) -> str | None:
+        """Checks additional messages' attached files and puts file_search ones into the
+        thread's vector store before the run is created; returns that store's id."""
+        if not attached.params:
+            return None
+        head = await self._threads.head(ctx, thread_id)
+        rules.check_no_active_run(thread_id, head.active_run_id)
+        current = await self._threads.load(ctx, thread_id)
+        await self._threads.require_files(ctx, list(attached.params.items()))
+        resources = await self._threads.with_attachments(
+            ctx, current.thread.tool_resources, attached, checked=True
+        )
+        store_ids = resources.file_search.vector_store_ids
+        return store_ids[0] if attached.file_search and store_ids else None
 
     async def create_thread_and_run(
         self, ctx: RequestContext, request: run_service_pb2.CreateThreadAndRunRequest
@@ -145,6 +176,16 @@ class Runs:
         thread_request = request.thread
         if request.HasField("tool_resources") and not thread_request.HasField("tool_resources"):
             thread_request.tool_resources.CopyFrom(request.tool_resources)
+        # The run's checks first: a bad run request must not leave a vector store behind.
+        rules.new_run(
+            request,
+            assistant.assistant,
+            run_id=ids.new_id(ids.RUN),
+            thread_id=ids.new_id(ids.THREAD),
+            now=now,
+            expires_after=self._expires_after,
+        )
+        thread_request = await self._threads.prepare(ctx, thread_request)
         thread, payloads = new_thread_events(thread_request, now)
         run = rules.new_run(
             request,
@@ -291,7 +332,7 @@ class Runs:
         )
         if step is None:
             raise NotFoundError(f"No run step found with id '{request.step_id}'.")
-        return step
+        return steps.as_included(step, request.include)
 
     async def list_steps(
         self, ctx: RequestContext, request: run_service_pb2.ListRunStepsRequest
@@ -300,19 +341,28 @@ class Runs:
         query = page_query(request, ids.STEP)
         await self._load(ctx, request.thread_id, request.run_id)
         page = await self._runs.list_steps(ctx.project_id, request.run_id, query)
-        return list_response(run_service_pb2.ListRunStepsResponse(), page)
+        response = list_response(run_service_pb2.ListRunStepsResponse(), page)
+        for step in response.data:
+            step.CopyFrom(steps.as_included(step, request.include))
+        return response
 
     async def events(
-        self, ctx: RequestContext, thread_id: str, run_id: str, after: int
+        self,
+        ctx: RequestContext,
+        thread_id: str,
+        run_id: str,
+        after: int,
+        include: Sequence[str] = (),
     ) -> AsyncIterator[run_event_pb2.RunEvent]:
-        """The run's events after sequence number `after`, live, up to the next done."""
+        """The run's events after sequence number `after`, live, up to the next done. Steps
+        keep their file_search results' text only when include asks for it."""
         current = await self._load(ctx, thread_id, run_id)
         if not rules.is_active(current.run):
             async for event in self._finished_events(current, after):
-                yield event
+                yield _included(event, include)
             return
         async for entry in self._streams.follow(run_id, after):
-            yield _numbered(entry)
+            yield _included(_numbered(entry), include)
             if entry.name == run_events.DONE:
                 return
 
@@ -426,6 +476,16 @@ class Runs:
                 current = await self._load(ctx, found.stream_id, run.id)
                 return Started(current.run, 0)
         raise reused(ctx)
+
+
+def _including(started: Started, include: Sequence[str]) -> Started:
+    return Started(started.run, started.after_sequence, tuple(include))
+
+
+def _included(event: run_event_pb2.RunEvent, include: Sequence[str]) -> run_event_pb2.RunEvent:
+    if event.HasField("run_step"):
+        event.run_step.CopyFrom(steps.as_included(event.run_step, include))
+    return event
 
 
 def _numbered(entry: StreamEntry) -> run_event_pb2.RunEvent:

@@ -4,23 +4,41 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Protocol
 
 from google.protobuf.message import Message as ProtoMessage
 
-from assistants.v1 import common_pb2, events_pb2, thread_pb2
+from assistants.v1 import common_pb2, events_pb2, message_pb2, thread_pb2, tools_pb2
 from service.app._appends import append, original_payload, previous_payload, retry_on_conflict
 from service.app._context import RequestContext
 from service.domain import ids, limits
 from service.domain import messages as message_rules
 from service.domain import threads as rules
+from service.domain.tools import check_tool_resources, with_store_placeholder
 from service.domain.validation import check_id, check_max_items
-from service.errors import NotFoundError
+from service.errors import InvalidArgumentError, NotFoundError
 from storage import NO_STREAM, Storage, ThreadHead, VersionedThread
 
 KIND = "thread"
 # Thread heads kept per process. The expected-version check of every append makes a stale one
 # harmless: it costs one conflict and a fresh read.
 HEAD_CACHE_SIZE = 10_000
+
+
+class ToolResourceStores(Protocol):
+    """The vector store commands tool resources use: service.app.vector_stores.VectorStores."""
+
+    async def create_inline(
+        self, ctx: RequestContext, spec: tools_pb2.VectorStoreSpec, *, for_thread: bool
+    ) -> str: ...
+
+    async def add_to_thread_store(
+        self, ctx: RequestContext, thread_store_id: str | None, file_ids: Sequence[str]
+    ) -> str: ...
+
+
+Attachments = Sequence[tuple[str, Sequence[message_pb2.Attachment]]]
 
 
 def not_found(thread_id: str) -> NotFoundError:
@@ -49,13 +67,18 @@ class Threads:
     def __init__(self, storage: Storage) -> None:
         self._events = storage.events
         self._reads = storage.reads
+        self._files = storage.files
         self._heads: OrderedDict[tuple[str, str], ThreadHead] = OrderedDict()
+        # Set by the Application once its vector stores exist: attachments for file_search
+        # and the vector_stores helper need them.
+        self.vector_stores: ToolResourceStores | None = None
 
     async def create(
         self, ctx: RequestContext, request: thread_pb2.CreateThreadRequest
     ) -> thread_pb2.Thread:
         if prior := await previous_payload(self._events, ctx, events_pb2.ThreadCreated):
             return prior.thread
+        request = await self.prepare(ctx, request)
         thread, payloads = new_thread_events(request, int(time.time()))
         result = await append(self._events, ctx, thread.id, KIND, payloads, NO_STREAM)
         if result.duplicate:
@@ -63,6 +86,103 @@ class Threads:
             return created.thread
         self.remember_head(ctx, thread.id, ThreadHead(result.last_version, len(request.messages)))
         return thread
+
+    async def prepare(
+        self, ctx: RequestContext, request: thread_pb2.CreateThreadRequest
+    ) -> thread_pb2.CreateThreadRequest:
+        """The create request with its tool resources made real: the vector_stores helper's
+        store created, the messages' attachments added (a store for file_search ones, the
+        file ids for code_interpreter ones). Everything is checked before anything is made,
+        so a bad request changes nothing. Raises InvalidArgumentError."""
+        check_tool_resources(request.tool_resources, on_create=True)
+        checked = thread_pb2.CreateThreadRequest()
+        checked.CopyFrom(request)
+        checked.tool_resources.CopyFrom(with_store_placeholder(request.tool_resources))
+        new_thread_events(checked, int(time.time()))  # the checks, with nothing kept
+        resources = request.tool_resources
+        helpers = list(resources.file_search.vector_stores)
+        attachments = [(f"messages[{i}].", m.attachments) for i, m in enumerate(request.messages)]
+        param = "tool_resources.file_search.vector_stores[0].file_ids"
+        helper_files = [(f, f"{param}[{i}]") for h in helpers for i, f in enumerate(h.file_ids)]
+        attached = rules.attached_files(attachments)
+        await self.require_files(ctx, helper_files + list(attached.params.items()))
+        rules.with_attached(resources, attached.code_interpreter, None)  # the limit, early
+        if not helpers and not attached.params:
+            return request
+        prepared = thread_pb2.CreateThreadRequest()
+        prepared.CopyFrom(request)
+        search = prepared.tool_resources.file_search
+        if helpers:
+            stores = self._stores()
+            store_id = await stores.create_inline(ctx, helpers[0], for_thread=True)
+            del search.vector_stores[:]
+            search.vector_store_ids.append(store_id)
+        updated = await self.with_attachments(ctx, prepared.tool_resources, attached, checked=True)
+        prepared.tool_resources.CopyFrom(updated)
+        return prepared
+
+    async def with_attachments(
+        self,
+        ctx: RequestContext,
+        resources: tools_pb2.ToolResources,
+        attached: rules.AttachedFiles,
+        *,
+        checked: bool = False,
+    ) -> tools_pb2.ToolResources:
+        """The thread's resources with the attachments' files added. A file_search file goes
+        into the thread's vector store, which is created (expiring 7 days after last use)
+        when the thread has none. Raises InvalidArgumentError for files that do not exist,
+        unless `checked` says the caller has checked them."""
+        if not checked:
+            await self.require_files(ctx, list(attached.params.items()))
+        rules.with_attached(resources, attached.code_interpreter, None)
+        store_id = None
+        if attached.file_search:
+            current = list(resources.file_search.vector_store_ids)
+            store_id = await self._stores().add_to_thread_store(
+                ctx, current[0] if current else None, attached.file_search
+            )
+        return rules.with_attached(resources, attached.code_interpreter, store_id)
+
+    async def resources_update(
+        self,
+        ctx: RequestContext,
+        thread_id: str,
+        attached: rules.AttachedFiles,
+        store_id: str | None,
+    ) -> events_pb2.ThreadUpdated | None:
+        """The event that adds attachments' files (and the store with_attachments gave the
+        file_search ones) to the thread as it is now, or None when it holds them already."""
+        if not attached.params:
+            return None
+        current = (await self.load(ctx, thread_id)).thread
+        resources = rules.with_attached(current.tool_resources, attached.code_interpreter, store_id)
+        if resources == current.tool_resources:
+            return None
+        thread = thread_pb2.Thread()
+        thread.CopyFrom(current)
+        thread.tool_resources.CopyFrom(resources)
+        return events_pb2.ThreadUpdated(thread=thread)
+
+    async def require_files(self, ctx: RequestContext, files: Sequence[tuple[str, str]]) -> None:
+        """Raises InvalidArgumentError naming the first (file id, param) that is not a file
+        of the project."""
+        if not files:
+            return
+        found = await self._files.get_files(ctx.project_id, [f for f, _ in files])
+        for file_id, param in files:
+            if file_id not in found:
+                raise InvalidArgumentError(
+                    param, f"Invalid '{param}': No such File object: {file_id}"
+                )
+
+    def _stores(self) -> ToolResourceStores:
+        if self.vector_stores is None:
+            raise InvalidArgumentError(
+                "tool_resources.file_search",
+                "Invalid 'tool_resources.file_search': this server serves no vector stores.",
+            )
+        return self.vector_stores
 
     async def get(self, ctx: RequestContext, thread_id: str) -> thread_pb2.Thread:
         return (await self.load(ctx, thread_id)).thread

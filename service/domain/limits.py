@@ -16,6 +16,8 @@ RUN_TOOLS_MAX = 20
 RUN_TOKENS_MIN = 256
 CODE_INTERPRETER_FILES_MAX = 20
 VECTOR_STORES_MAX = 1
+# The tool_resources.file_search.vector_stores helper: like creating a store with file_ids.
+INLINE_STORE_FILES_MAX = 500
 FILE_SEARCH_RESULTS_MIN = 1
 FILE_SEARCH_RESULTS_MAX = 50
 FUNCTION_NAME_PATTERN = r"[a-zA-Z0-9_-]{1,64}"

@@ -61,6 +61,29 @@ def text_delta(message_id: str, index: int, text: str, first: bool) -> RunEvent:
     return event
 
 
+def annotation_delta(
+    message_id: str, part: int, index: int, annotation: message_pb2.Annotation
+) -> RunEvent:
+    """An annotation of a text part, whole in one fragment: each scalar is sent once."""
+    event = RunEvent(event="thread.message.delta")
+    delta = event.message_delta
+    delta.id = message_id
+    delta.object = "thread.message.delta"
+    text = delta.delta.content.add(index=part, type=message_pb2.MESSAGE_CONTENT_TYPE_TEXT).text
+    added = text.annotations.add(
+        index=index,
+        type=annotation.type,
+        text=annotation.text,
+        start_index=annotation.start_index,
+        end_index=annotation.end_index,
+    )
+    if annotation.HasField("file_citation"):
+        added.file_citation.file_id = annotation.file_citation.file_id
+    if annotation.HasField("file_path"):
+        added.file_path.file_id = annotation.file_path.file_id
+    return event
+
+
 def _step_delta(step_id: str) -> tuple[RunEvent, run_step_pb2.StepDetailsDelta]:
     event = RunEvent(event="thread.run.step.delta")
     event.run_step_delta.id = step_id
@@ -75,6 +98,14 @@ def tool_call_started(step_id: str, index: int, call_id: str, name: str) -> RunE
     call = details.tool_calls.add(index=index, id=call_id, type=tools_pb2.TOOL_TYPE_FUNCTION)
     call.function.name = name
     call.function.arguments = ""
+    return event
+
+
+def file_search_call_started(step_id: str, index: int, call_id: str) -> RunEvent:
+    """The one delta of a file_search call: `{index, id, type, file_search: {}}`."""
+    event, details = _step_delta(step_id)
+    call = details.tool_calls.add(index=index, id=call_id, type=tools_pb2.TOOL_TYPE_FILE_SEARCH)
+    call.file_search.SetInParent()
     return event
 
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from assistants.v1 import common_pb2, events_pb2, message_pb2, run_pb2, run_step_pb2, tools_pb2
 from service.domain.messages import OBJECT as MESSAGE_OBJECT
+from service.domain.runs import FILE_SEARCH_CONTENT
 from service.domain.tokens import count_message
 from service.domain.tools import enum_name
 
@@ -104,6 +105,21 @@ def with_outputs(step: S.RunStep, outputs: dict[str, str]) -> S.RunStep:
     return result
 
 
+def as_included(step: S.RunStep, include: Sequence[str]) -> S.RunStep:
+    """The step as a read returns it: file_search results keep their text only when include
+    names FILE_SEARCH_CONTENT (the log keeps it always)."""
+    if FILE_SEARCH_CONTENT in include or not any(
+        call.file_search.results for call in step.step_details.tool_calls
+    ):
+        return step
+    result = S.RunStep()
+    result.CopyFrom(step)
+    for call in result.step_details.tool_calls:
+        for found in call.file_search.results:
+            del found.content[:]
+    return result
+
+
 def run_message(message_id: str, run: run_pb2.Run, now: int) -> M.Message:
     """The empty assistant message a run starts writing."""
     return M.Message(
@@ -118,12 +134,15 @@ def run_message(message_id: str, run: run_pb2.Run, now: int) -> M.Message:
     )
 
 
-def message_with_text(message: M.Message, text: str) -> M.Message:
+def message_with_text(
+    message: M.Message, text: str, annotations: Sequence[M.Annotation] = ()
+) -> M.Message:
     result = M.Message()
     result.CopyFrom(message)
     if text:
         part = result.content.add(type=M.MESSAGE_CONTENT_TYPE_TEXT)
         part.text.value = text
+        part.text.annotations.extend(annotations)
     return result
 
 

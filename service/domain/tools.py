@@ -117,12 +117,24 @@ def check_tool_resources(
                 f"Invalid '{at}': vector_store_ids and vector_stores are mutually exclusive.",
             )
         check_max_items(search.vector_stores, f"{at}.vector_stores", limits.VECTOR_STORES_MAX)
-        check_metadata(search.vector_stores[0].metadata, f"{at}.vector_stores[0].metadata")
-        # Vector stores are not served yet, so the helper cannot create one.
-        raise InvalidArgumentError(
-            f"{at}.vector_stores",
-            f"Invalid '{at}.vector_stores': this server does not serve vector stores yet.",
+        spec = search.vector_stores[0]
+        check_max_items(
+            spec.file_ids, f"{at}.vector_stores[0].file_ids", limits.INLINE_STORE_FILES_MAX
         )
+        for i, file_id in enumerate(spec.file_ids):
+            check_id(file_id, f"{at}.vector_stores[0].file_ids[{i}]", ids.FILE)
+        check_metadata(spec.metadata, f"{at}.vector_stores[0].metadata")
+
+
+def with_store_placeholder(resources: tools_pb2.ToolResources) -> tools_pb2.ToolResources:
+    """The resources with the vector_stores helper replaced by a made-up store id: what they
+    will look like once the helper's store exists, for checking a request before it is made."""
+    result = tools_pb2.ToolResources()
+    result.CopyFrom(resources)
+    if result.file_search.vector_stores:
+        del result.file_search.vector_stores[:]
+        result.file_search.vector_store_ids.append(ids.new_id(ids.VECTOR_STORE))
+    return result
 
 
 def check_response_format(

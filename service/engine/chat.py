@@ -1,13 +1,14 @@
 """Chat Completions request parts built from a run's protos. Pure: no I/O.
 
-Only function tools reach the model. code_interpreter and file_search are not implemented
-yet, so they are left out of `tools`, and a tool_choice naming one of them is left out too:
-the caller decides what a run that asks for them does.
+Function tools map to chat tools here. file_search is offered as a function the server runs
+itself (service.engine.file_search builds its definition and its outputs, which come in here
+as `search_outputs`); code_interpreter is not implemented. A tool_choice naming either is left
+out here: the caller decides what a run that asks for them does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from google.protobuf import json_format, struct_pb2
@@ -142,12 +143,20 @@ def _message(message: message_pb2.Message) -> JsonDict:
     return {"role": "user", "content": _content(message.content, images=True)}
 
 
-def _tool_calls(step: run_step_pb2.RunStep) -> list[JsonDict]:
-    """The function calls of a tool_calls step and their outputs: an assistant message, then a
-    tool message per call that has an output. Other tool calls are not implemented: omitted."""
-    calls = [
-        call for call in step.step_details.tool_calls if call.type == tools_pb2.TOOL_TYPE_FUNCTION
-    ]
+def _tool_calls(
+    step: run_step_pb2.RunStep, search_outputs: Mapping[str, tuple[str, str]]
+) -> list[JsonDict]:
+    """The calls of a tool_calls step and their outputs: an assistant message, then a tool
+    message per call that has an output. file_search calls come as the function the model
+    called, with (arguments, output) from search_outputs; calls of other tools are omitted."""
+    calls: list[tuple[str, str, str, str | None]] = []  # id, name, arguments, output
+    for call in step.step_details.tool_calls:
+        if call.type == tools_pb2.TOOL_TYPE_FUNCTION:
+            output = call.function.output if call.function.HasField("output") else None
+            calls.append((call.id, call.function.name, call.function.arguments, output))
+        elif call.type == tools_pb2.TOOL_TYPE_FILE_SEARCH and call.id in search_outputs:
+            arguments, result = search_outputs[call.id]
+            calls.append((call.id, "file_search", arguments, result))
     if not calls:
         return []
     messages: list[JsonDict] = [
@@ -155,19 +164,15 @@ def _tool_calls(step: run_step_pb2.RunStep) -> list[JsonDict]:
             "role": "assistant",
             "content": None,
             "tool_calls": [
-                {
-                    "id": call.id,
-                    "type": "function",
-                    "function": {"name": call.function.name, "arguments": call.function.arguments},
-                }
-                for call in calls
+                {"id": cid, "type": "function", "function": {"name": name, "arguments": args}}
+                for cid, name, args, _ in calls
             ],
         }
     ]
     messages.extend(
-        {"role": "tool", "tool_call_id": call.id, "content": call.function.output}
-        for call in calls
-        if call.function.HasField("output")
+        {"role": "tool", "tool_call_id": cid, "content": output}
+        for cid, _, _, output in calls
+        if output is not None
     )
     return messages
 
@@ -176,6 +181,7 @@ def chat_messages(
     instructions: str,
     history: Sequence[message_pb2.Message],
     run_turns: Sequence[tuple[run_step_pb2.RunStep, message_pb2.Message | None]],
+    search_outputs: Mapping[str, tuple[str, str]] | None = None,
 ) -> list[JsonDict]:
     """The messages of a completion: the instructions as a system message (when not empty), the
     thread's messages from before the run, then the run's own steps in creation order, each
@@ -186,7 +192,7 @@ def chat_messages(
     messages.extend(_message(message) for message in history)
     for step, created in run_turns:
         if step.type == run_step_pb2.RUN_STEP_TYPE_TOOL_CALLS:
-            messages.extend(_tool_calls(step))
+            messages.extend(_tool_calls(step, search_outputs or {}))
         elif step.type == run_step_pb2.RUN_STEP_TYPE_MESSAGE_CREATION and created is not None:
             messages.append(_message(created))
     return messages

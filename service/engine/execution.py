@@ -7,6 +7,11 @@ change makes it re-read the run and decide again. What it writes, in order:
     queued -> in_progress; a step and its message; text deltas (run stream only); the
     completed message, step and run -- or the tool-call step and requires_action.
 
+file_search calls are the server's own: their step completes with the results, and the next
+model turn follows in the same execution (service.engine.file_search). Text is streamed with a
+possible marker held back until it closes, so that a marker's file_citation annotation follows
+the text delta that completes it (service.retrieval.citations).
+
 A cancel stops the model call and ends the open message, step and run as cancelled; the
 deadline (expires_at) ends them as expired; a model failure as failed.
 """
@@ -33,7 +38,9 @@ from assistants.v1 import (
 )
 from service.domain import ids, run_events, steps
 from service.domain import runs as rules
+from service.engine import file_search
 from service.engine.deltas import DeltaPublisher
+from service.engine.file_search import FileSearch, FileSearchFailed
 from service.engine.journal import record
 from service.engine.model import (
     Finished,
@@ -46,6 +53,7 @@ from service.engine.model import (
 )
 from service.engine.prompt import PromptBuilder, PromptTooLong
 from service.engine.settings import EngineSettings
+from service.retrieval.citations import Source, citations, settled_end
 from storage import ClaimedRun, PageQuery, Storage, WrongExpectedVersionError
 
 log = logging.getLogger(__name__)
@@ -62,8 +70,8 @@ _ERROR_CODES = {
 # Tools the model may be offered but this server cannot run yet: calling one fails the run.
 UNAVAILABLE_TOOLS = {
     tools_pb2.TOOL_TYPE_CODE_INTERPRETER: "code_interpreter",
-    tools_pb2.TOOL_TYPE_FILE_SEARCH: "file_search",
 }
+_TEXT_PART = 0
 
 
 class _Stop(Exception):
@@ -86,7 +94,13 @@ class _Turn:
     step: S.RunStep | None = None
     message: message_pb2.Message | None = None
     text: str = ""
+    # How much of text the stream has been sent, and whether the part's skeleton went out.
+    sent: int = 0
+    opened: bool = False
+    annotations: list[message_pb2.Annotation] = field(default_factory=list)
     calls: dict[int, S.ToolCall] = field(default_factory=dict)
+    # The arguments of the turn's file_search calls, by index: never streamed.
+    search_arguments: dict[int, str] = field(default_factory=dict)
     # The usage of the completion that made the open step, once known.
     usage: common_pb2.Usage | None = None
 
@@ -99,8 +113,12 @@ class RunExecution:
         settings: EngineSettings,
         owner: str,
         claimed: ClaimedRun,
+        searches: FileSearch,
     ) -> None:
         self._storage = storage
+        self._searches = searches
+        # What each marker of the run's finished file_search calls cites.
+        self._sources: dict[tuple[int, int], Source] = {}
         self._model = model
         self._settings = settings
         self._owner = owner
@@ -201,9 +219,22 @@ class RunExecution:
     # The model turn.
 
     async def _model_turn(self) -> None:
+        """Model turns until one needs the client or ends the run: a turn that only
+        searched files is followed by the next."""
+        while await self._one_turn():
+            pass
+
+    async def _one_turn(self) -> bool:
         builder = PromptBuilder(self._storage, self._settings)
         turns = await self._run_turns()
-        request = await builder.build(self._claimed.project_id, self.run, self._thread_seq, turns)
+        outputs = None
+        if file_search.offered(self.run):
+            await self._searches.start()
+            self._sources = file_search.sources(turns)
+            outputs = file_search.chat_outputs(turns, self._searches.keyword_only)
+        request = await builder.build(
+            self._claimed.project_id, self.run, self._thread_seq, turns, outputs
+        )
         finished: Finished | None = None
         async with contextlib.aclosing(self._model.stream(request)) as stream:
             async for event in stream:
@@ -216,17 +247,48 @@ class RunExecution:
                 else:
                     finished = event
         assert finished is not None
-        await self._finish_turn(finished)
+        return await self._finish_turn(finished)
 
     async def _on_text(self, text: str) -> None:
         turn = self._turn
         if turn.message is None:
             await self._open_message()
-        assert turn.message is not None
         if text:
-            index = 0
-            self._deltas.add(run_events.text_delta(turn.message.id, index, text, not turn.text))
             turn.text += text
+            self._send_text(settled_end(turn.text, turn.sent))
+
+    def _send_text(self, end: int) -> None:
+        """Streams the text up to end: each marker that cites a result closes a text delta
+        and is followed by its annotation's delta."""
+        turn = self._turn
+        assert turn.message is not None
+        for annotation in citations(turn.text, self._sources, turn.sent, end):
+            self._send_fragment(annotation.end_index)
+            self._deltas.add(
+                run_events.annotation_delta(
+                    turn.message.id, _TEXT_PART, len(turn.annotations), annotation
+                )
+            )
+            turn.annotations.append(annotation)
+        self._send_fragment(end)
+
+    def _send_fragment(self, end: int) -> None:
+        turn = self._turn
+        assert turn.message is not None
+        if end <= turn.sent:
+            return
+        fragment = turn.text[turn.sent : end]
+        self._deltas.add(
+            run_events.text_delta(turn.message.id, _TEXT_PART, fragment, not turn.opened)
+        )
+        turn.sent, turn.opened = end, True
+
+    def _message_so_far(self) -> message_pb2.Message:
+        """The open message with all its text and the annotations of its markers."""
+        turn = self._turn
+        assert turn.message is not None
+        found = citations(turn.text, self._sources)
+        return steps.message_with_text(turn.message, turn.text, found)
 
     async def _open_message(self) -> None:
         now = int(time.time())
@@ -255,6 +317,14 @@ class RunExecution:
                 )
             )
             turn.step = step
+        if event.name == file_search.TOOL_NAME and file_search.offered(self.run):
+            opts = file_search.options(self.run)
+            turn.calls[event.index] = file_search.new_call(event.call_id, opts)
+            turn.search_arguments[event.index] = ""
+            self._deltas.add(
+                run_events.file_search_call_started(turn.step.id, event.index, event.call_id)
+            )
+            return
         turn.calls[event.index] = steps.function_call(event.call_id, event.name, "")
         self._deltas.add(
             run_events.tool_call_started(turn.step.id, event.index, event.call_id, event.name)
@@ -263,6 +333,9 @@ class RunExecution:
     def _on_arguments(self, event: ToolCallArguments) -> None:
         turn = self._turn
         assert turn.step is not None
+        if event.index in turn.search_arguments:
+            turn.search_arguments[event.index] += event.fragment
+            return
         turn.calls[event.index].function.arguments += event.fragment
         self._deltas.add(run_events.tool_call_arguments(turn.step.id, event.index, event.fragment))
 
@@ -270,8 +343,9 @@ class RunExecution:
         """Completes the open message and its step."""
         turn = self._turn
         assert turn.message is not None and turn.step is not None
+        self._send_text(len(turn.text))
         now = int(time.time())
-        completed = steps.message_completed(steps.message_with_text(turn.message, turn.text), now)
+        completed = steps.message_completed(self._message_so_far(), now)
         step = steps.step_finished(turn.step, S.RUN_STEP_STATUS_COMPLETED, now, usage)
         await self._commit(
             lambda: Change(
@@ -284,7 +358,8 @@ class RunExecution:
         )
         self._turn = _Turn()
 
-    async def _finish_turn(self, finished: Finished) -> None:
+    async def _finish_turn(self, finished: Finished) -> bool:
+        """Ends the model turn; True when another turn follows (the tools ran here)."""
         used = finished.usage
         usage = rules.add_usage(
             self.run.usage, used.prompt_tokens if used else 0, used.completion_tokens if used else 0
@@ -295,8 +370,7 @@ class RunExecution:
             total_tokens=usage.total_tokens - self.run.usage.total_tokens,
         )
         if self._turn.calls:
-            await self._require_action(usage, completion)
-            return
+            return await self._after_calls(usage, completion)
         if self._turn.message is None:
             await self._open_message()
         truncated = finished.finish_reason == "length"
@@ -307,14 +381,71 @@ class RunExecution:
                 step_usage=completion,
                 incomplete_reason=R.RUN_INCOMPLETE_REASON_MAX_COMPLETION_TOKENS,
             )
-            return
+            return False
         await self._complete(usage, completion)
+        return False
+
+    async def _after_calls(self, usage: common_pb2.Usage, completion: common_pb2.Usage) -> bool:
+        """Runs the turn's file_search calls; then waits for the client's function outputs,
+        or completes the step so that the next turn can read the results."""
+        turn = self._turn
+        assert turn.step is not None
+        if turn.search_arguments:
+            try:
+                await self._run_searches()
+            except FileSearchFailed as failed:
+                error = rules.last_error(common_pb2.ERROR_CODE_SERVER_ERROR, str(failed))
+                await self._end(
+                    R.RUN_STATUS_FAILED, usage=usage, step_usage=completion, error=error
+                )
+                return False
+        if any(c.type != tools_pb2.TOOL_TYPE_FILE_SEARCH for c in turn.calls.values()):
+            await self._require_action(usage, completion)
+            return False
+        now = int(time.time())
+        step = steps.step_finished(
+            _with_calls(turn.step, turn.calls), S.RUN_STEP_STATUS_COMPLETED, now, completion
+        )
+
+        def change() -> Change:
+            run = R.Run()
+            run.CopyFrom(self.run)
+            run.usage.CopyFrom(usage)
+            return Change(
+                [events_pb2.RunStepStatusChanged(run_step=step), events_pb2.RunUpdated(run=run)],
+                [run_events.step_event(step)],
+                run,
+            )
+
+        await self._commit(change)
+        self._turn = _Turn()
+        return True
+
+    async def _run_searches(self) -> None:
+        """Searches for each file_search call of the turn, in index order, filling in its
+        results. Raises FileSearchFailed."""
+        turn = self._turn
+        project_id = self._claimed.project_id
+        try:
+            store_ids = await self._searches.ready_stores(project_id, self.run)
+            for index in sorted(turn.search_arguments):
+                arguments = turn.search_arguments[index]
+                turn.calls[index] = await self._searches.search(
+                    project_id, self.run, store_ids, turn.calls[index], arguments
+                )
+        except FileSearchFailed:
+            raise
+        except Exception as error:
+            log.exception("file_search failed", extra={"run_id": self.run.id})
+            raise FileSearchFailed("file_search failed on the server.") from error
+        await self._searches.touch(project_id, store_ids)
 
     async def _complete(self, usage: common_pb2.Usage, completion: common_pb2.Usage) -> None:
         turn = self._turn
         assert turn.message is not None and turn.step is not None
+        self._send_text(len(turn.text))
         now = int(time.time())
-        completed = steps.message_completed(steps.message_with_text(turn.message, turn.text), now)
+        completed = steps.message_completed(self._message_so_far(), now)
         step = steps.step_finished(turn.step, S.RUN_STEP_STATUS_COMPLETED, now, completion)
 
         def change() -> Change:
@@ -339,7 +470,11 @@ class RunExecution:
     async def _require_action(self, usage: common_pb2.Usage, completion: common_pb2.Usage) -> None:
         turn = self._turn
         assert turn.step is not None
-        calls = [turn.calls[i] for i in sorted(turn.calls)]
+        calls = [
+            turn.calls[i]
+            for i in sorted(turn.calls)
+            if turn.calls[i].type == tools_pb2.TOOL_TYPE_FUNCTION
+        ]
         unavailable = _unavailable_call(self.run, calls)
         if unavailable:
             error = rules.last_error(common_pb2.ERROR_CODE_SERVER_ERROR, unavailable)
@@ -394,7 +529,7 @@ class RunExecution:
             payloads: list[ProtoMessage] = []
             told: list[RunEvent] = []
             if turn.message is not None:
-                message = steps.message_with_text(turn.message, turn.text)
+                message = self._message_so_far()
                 reason = steps.MESSAGE_REASON_FOR_RUN[status]
                 ended_message = steps.message_incomplete(message, now, reason)
                 payloads.append(ended_message)
@@ -541,7 +676,7 @@ def _with_calls(step: S.RunStep, calls: dict[int, S.ToolCall]) -> S.RunStep:
 
 def _unavailable_choice(run: run_pb2.Run) -> str | None:
     choice = run.tool_choice.type
-    if choice == tools_pb2.TOOL_CHOICE_TYPE_FILE_SEARCH:
+    if choice == tools_pb2.TOOL_CHOICE_TYPE_FILE_SEARCH and not file_search.offered(run):
         return "file_search"
     if choice == tools_pb2.TOOL_CHOICE_TYPE_CODE_INTERPRETER:
         return "code_interpreter"

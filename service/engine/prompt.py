@@ -4,12 +4,13 @@ the window of thread messages that fits (service.domain.windows has the policy).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import tiktoken
 
 from assistants.v1 import message_pb2, run_pb2, run_step_pb2, tools_pb2
 from service.domain import tokens, windows
+from service.engine import file_search
 from service.engine.chat import chat_messages, chat_response_format, chat_tool_choice, chat_tools
 from service.engine.model import ChatRequest
 from service.engine.settings import EngineSettings
@@ -18,8 +19,8 @@ from storage import Storage
 Turns = Sequence[tuple[run_step_pb2.RunStep, message_pb2.Message | None]]
 # Stored counts are o200k_base; a model of another encoding reads this much more, then recounts.
 _OTHER_ENCODING_HEADROOM = 2
-# Offered to the model so that a call to one fails the run with a clear error, rather than the
-# model silently working without it. Neither runs on this server yet.
+# Offered to the model so that a call to it fails the run with a clear error, rather than the
+# model silently working without it: code_interpreter does not run on this server yet.
 _PLACEHOLDER_TOOLS = {
     tools_pb2.TOOL_TYPE_CODE_INTERPRETER: {
         "type": "function",
@@ -27,14 +28,6 @@ _PLACEHOLDER_TOOLS = {
             "name": "code_interpreter",
             "description": "Runs Python code in a sandbox.",
             "parameters": {"type": "object", "properties": {"code": {"type": "string"}}},
-        },
-    },
-    tools_pb2.TOOL_TYPE_FILE_SEARCH: {
-        "type": "function",
-        "function": {
-            "name": "file_search",
-            "description": "Searches the files attached to the assistant and thread.",
-            "parameters": {"type": "object", "properties": {"query": {"type": "string"}}},
         },
     },
 }
@@ -63,9 +56,15 @@ class PromptBuilder:
         self._settings = settings
 
     async def build(
-        self, project_id: str, run: run_pb2.Run, thread_seq: int, turns: Turns
+        self,
+        project_id: str,
+        run: run_pb2.Run,
+        thread_seq: int,
+        turns: Turns,
+        search_outputs: Mapping[str, tuple[str, str]] | None = None,
     ) -> ChatRequest:
-        """Raises PromptTooLong when a budget is spent."""
+        """Raises PromptTooLong when a budget is spent. search_outputs: the (arguments,
+        output) of each finished file_search call, by call id."""
         used = run.usage
         completion_left = _left(run, "max_completion_tokens", used.completion_tokens)
         prompt_left = _left(run, "max_prompt_tokens", used.prompt_tokens)
@@ -76,7 +75,9 @@ class PromptBuilder:
         tools = chat_tools(run.tools) + [
             _PLACEHOLDER_TOOLS[t.type] for t in run.tools if t.type in _PLACEHOLDER_TOOLS
         ]
-        own = chat_messages(run.instructions, [], turns)
+        if file_search.offered(run):
+            tools.append(file_search.chat_tool())
+        own = chat_messages(run.instructions, [], turns, search_outputs)
         fixed = tokens.count_text(json.dumps(own), self._encoding(run)) + (
             tokens.count_text(json.dumps(tools), self._encoding(run)) if tools else 0
         )
@@ -92,9 +93,9 @@ class PromptBuilder:
         history = await self._window(project_id, run, thread_seq, budget)
         return ChatRequest(
             model=run.model,
-            messages=chat_messages(run.instructions, history, turns),
+            messages=chat_messages(run.instructions, history, turns, search_outputs),
             tools=tools,
-            tool_choice=chat_tool_choice(run.tool_choice) if tools else None,
+            tool_choice=_tool_choice(run) if tools else None,
             parallel_tool_calls=run.parallel_tool_calls if tools else None,
             temperature=run.temperature if run.HasField("temperature") else None,
             top_p=run.top_p if run.HasField("top_p") else None,
@@ -140,6 +141,13 @@ class PromptBuilder:
 
     def _encoding(self, run: run_pb2.Run) -> tiktoken.Encoding:
         return tokens.encoding_for_model(run.model)
+
+
+def _tool_choice(run: run_pb2.Run) -> str | dict[str, object] | None:
+    """The chat tool_choice; a choice of file_search names the function it is offered as."""
+    if run.tool_choice.type == tools_pb2.TOOL_CHOICE_TYPE_FILE_SEARCH and file_search.offered(run):
+        return {"type": "function", "function": {"name": file_search.TOOL_NAME}}
+    return chat_tool_choice(run.tool_choice)
 
 
 def _left(run: run_pb2.Run, field: str, used: int) -> int | None:

@@ -16,6 +16,7 @@ import time
 import uuid
 
 from service.engine.execution import RunExecution
+from service.engine.file_search import FileSearch
 from service.engine.model import ModelClient
 from service.engine.settings import EngineSettings
 from storage import ClaimedRun, Storage
@@ -25,8 +26,15 @@ _PRUNE_EVERY_SECONDS = 300.0
 
 
 class Workers:
-    def __init__(self, storage: Storage, model: ModelClient, settings: EngineSettings) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        model: ModelClient,
+        settings: EngineSettings,
+        file_search: FileSearch,
+    ) -> None:
         self._storage = storage
+        self._file_search = file_search
         self._model = model
         self._settings = settings
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -80,7 +88,7 @@ class Workers:
     async def _execute(self, claimed: ClaimedRun) -> None:
         try:
             await RunExecution(
-                self._storage, self._model, self._settings, self.owner, claimed
+                self._storage, self._model, self._settings, self.owner, claimed, self._file_search
             ).execute()
         except Exception:
             # The lease is released: another claim takes the run over from the log.

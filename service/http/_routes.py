@@ -19,7 +19,9 @@ from service.errors import InvalidArgumentError
 from service.http import _requests as parse
 from service.http import _wire as wire
 from service.http._context import CALLER
+from service.http._files import FileRoutes
 from service.http._sse import stream
+from service.http._vector_stores import VectorStoreRoutes
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -38,6 +40,10 @@ POLL_HOLD_SECONDS = 10.0
 
 def add_routes(web_app: web.Application, app: Application) -> None:
     routes = _Routes(app)
+    files = FileRoutes(app)
+    stores = VectorStoreRoutes(app, _body)
+    vs, vs_file, batch = "/vector_stores", "/files/{file_id}", "/file_batches/{batch_id}"
+    store = vs + "/{vector_store_id}"
     v1 = "/v1"
     table: list[tuple[str, str, Handler]] = [
         ("POST", "/assistants", routes.create_assistant),
@@ -68,6 +74,27 @@ def add_routes(web_app: web.Application, app: Application) -> None:
         ),
         ("GET", "/threads/{thread_id}/runs/{run_id}/steps", routes.list_steps),
         ("GET", "/threads/{thread_id}/runs/{run_id}/steps/{step_id}", routes.get_step),
+        ("POST", "/files", files.upload_file),
+        ("GET", "/files", files.list_files),
+        ("GET", "/files/{file_id}", files.get_file),
+        ("DELETE", "/files/{file_id}", files.delete_file),
+        ("GET", "/files/{file_id}/content", files.download),
+        ("POST", vs, stores.create_store),
+        ("GET", vs, stores.list_stores),
+        ("GET", store, stores.get_store),
+        ("POST", store, stores.update_store),
+        ("DELETE", store, stores.delete_store),
+        ("POST", store + "/files", stores.create_file),
+        ("GET", store + "/files", stores.list_files),
+        ("GET", store + vs_file, stores.get_file),
+        ("POST", store + vs_file, stores.update_file),
+        ("DELETE", store + vs_file, stores.delete_file),
+        ("GET", store + vs_file + "/content", stores.file_content),
+        ("POST", store + "/file_batches", stores.create_batch),
+        ("GET", store + batch, stores.get_batch),
+        ("POST", store + batch + "/cancel", stores.cancel_batch),
+        ("GET", store + batch + "/files", stores.list_batch_files),
+        ("POST", store + "/search", stores.search),
     ]
     for method, path, handler in table:
         if method == "GET":
@@ -271,6 +298,10 @@ class _Routes:
         if not streamed:
             return _run(started.run)
         events = self._app.runs.events(
-            _ctx(request), started.run.thread_id, started.run.id, started.after_sequence
+            _ctx(request),
+            started.run.thread_id,
+            started.run.id,
+            started.after_sequence,
+            started.include,
         )
         return await stream(request, events)

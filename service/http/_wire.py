@@ -346,6 +346,11 @@ def struct(s: struct_pb2.Struct) -> JsonObject:
 _MAX_EXACT_INT = 2**53
 
 
+def value(v: struct_pb2.Value) -> Any:
+    """One Value as plain JSON, e.g. a vector store file attribute."""
+    return _value(v)
+
+
 def _value(v: struct_pb2.Value) -> Any:
     kind = v.WhichOneof("kind")
     if kind == "number_value":

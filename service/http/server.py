@@ -16,13 +16,15 @@ from service.app import Application, RequestContext, request_digest, request_id_
 from service.errors import InvalidArgumentError
 from service.http._context import CALLER, REQUEST_ID
 from service.http._errors import envelope, error_body, error_response
+from service.http._files import is_files_path, streams_request_body
 from service.http._routes import add_routes
 from service.logs import request_id_var
 
 log = logging.getLogger("service.http")
 
 # Instructions may be 256,000 characters and a thread may start with 32 messages of as many;
-# anything larger than this is not a request the reference allows.
+# anything larger than this is not a request the reference allows. A file upload is streamed
+# by its route (_files), which this limit does not bound: request.read() alone applies it.
 MAX_BODY_BYTES = 32 * 1024 * 1024
 MAX_LINE_BYTES = 64 * 1024
 # The beta the SDK declares; another value is refused, as OpenAI did. No header is accepted.
@@ -100,11 +102,12 @@ async def _answer(
             response.headers["Allow"] = ", ".join(sorted(unrouted.allowed_methods))
         return response
     try:
-        _check_beta(request.headers.get("OpenAI-Beta"))
+        if not is_files_path(request.path):  # the SDK sends no beta header to /files
+            _check_beta(request.headers.get("OpenAI-Beta"))
         principal = await app.auth.authenticate(request.headers.get("Authorization"))
         digest = ""
         if idempotency is not None:
-            sent = (request.method.encode(), request.path_qs.encode(), await request.read())
+            sent = (request.method.encode(), request.path_qs.encode(), await _sent_body(request))
             digest = request_digest(*sent)
         request[CALLER] = RequestContext(principal, request_id, idempotency, digest)
         return await handler(request)
@@ -114,6 +117,14 @@ async def _answer(
     except Exception as failure:
         status, body = error_body(failure, request_id)
         return error_response(status, body)
+
+
+async def _sent_body(request: web.Request) -> bytes:
+    """What tells two requests under one key apart. An upload (up to 512 MB, past
+    MAX_BODY_BYTES) is streamed by its route, not read here: its length stands for it."""
+    if streams_request_body(request):
+        return f"length:{request.content_length}".encode()
+    return await request.read()
 
 
 def _check_beta(value: str | None) -> None:

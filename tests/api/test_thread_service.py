@@ -42,7 +42,7 @@ async def test_create_defaults(client: Client) -> None:
 
 async def test_create_with_messages_keeps_their_order_and_shape(client: Client) -> None:
     attachment = M.Attachment(
-        file_id="file-abc123",
+        file_id=(await client.upload(b"x,y\n1,2\n", "points.csv")).id,
         tools=[M.AttachmentTool(type=M.ATTACHMENT_TOOL_TYPE_CODE_INTERPRETER)],
     )
     thread = await client.threads.CreateThread(

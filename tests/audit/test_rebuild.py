@@ -14,10 +14,18 @@ from typing import Any
 import asyncpg
 import pytest
 
-from assistants.v1 import assistant_pb2, message_pb2, run_pb2, run_service_pb2, thread_pb2
+from assistants.v1 import (
+    assistant_pb2,
+    message_pb2,
+    run_pb2,
+    run_service_pb2,
+    thread_pb2,
+    vector_store_service_pb2,
+)
 from service.admin import rebuild
 from service.api.server import GrpcServer
 from service.app import Application
+from service.engine.file_search import FileSearch
 from service.engine.model import ModelClient
 from service.engine.workers import Workers
 from storage import (
@@ -137,6 +145,19 @@ async def _deleted_thread(client: Client, model: FakeModel, assistant_id: str) -
     await client.threads.DeleteThread(thread_pb2.DeleteThreadRequest(thread_id=t.id))
 
 
+async def _vector_store(client: Client) -> None:
+    """Files, a store holding one, and a batch adding another."""
+    first = await client.upload(b"Tides turn twice a day.", "tides.txt")
+    second = await client.upload(b"Moons pull on oceans.", "moons.txt")
+    VS = vector_store_service_pb2
+    store = await client.vector_stores.CreateVectorStore(
+        VS.CreateVectorStoreRequest(name="sea", file_ids=[first.id])
+    )
+    await client.vector_stores.CreateVectorStoreFileBatch(
+        VS.CreateVectorStoreFileBatchRequest(vector_store_id=store.id, file_ids=[second.id])
+    )
+
+
 # Reading the tables.
 
 
@@ -144,7 +165,8 @@ async def _rows(pool: asyncpg.Pool, table: str, *, kept: bool = False) -> list[d
     """Every row of a live read model in key order; the kept columns only when asked for."""
     spec = next(t for t in PROJECTION_TABLES if t.name == table)
     dropped = "" if kept else "".join(f" - '{k.name}'" for k in spec.kept)
-    rows = await pool.fetch(f"SELECT to_jsonb(t){dropped} AS row FROM {table} t ORDER BY id")
+    order = ", ".join(spec.key)
+    rows = await pool.fetch(f"SELECT to_jsonb(t){dropped} AS row FROM {table} t ORDER BY {order}")
     return [r["row"] for r in rows]
 
 
@@ -172,6 +194,7 @@ async def test_a_mixed_workload_in_two_projects_replays_to_identical_read_models
     await _cancelled(client, model, kept.id)
     await _failed(client, model, kept.id)
     await _deleted_thread(client, model, kept.id)
+    await _vector_store(client)
     other = await _assistants(other_client)
     await _conversation(other_client, model, other.id)
     await _deleted_thread(other_client, model, other.id)
@@ -220,7 +243,8 @@ async def fresh(server_url: str, fake_model: FakeModel) -> AsyncIterator[Fresh]:
         app = Application(storage)
         server = await GrpcServer.start(app, "127.0.0.1", 0)
         model = ModelClient(fake_model.base_url, "test-key", max_retries=0)
-        workers = Workers(storage, model, TEST_ENGINE)
+        searches = FileSearch(storage, app.searcher, app.vector_stores)
+        workers = Workers(storage, model, TEST_ENGINE, searches)
         workers.start()
         issued = await app.auth.issue_key("rebuild")
         client = Client(f"127.0.0.1:{server.port}", issued.secret, issued.project_id)

@@ -129,10 +129,10 @@ async def _edits(client: Client, thread_id: str) -> tuple[str, str]:
     """A message with two attachments, its metadata updated; another message deleted."""
     attachments = [
         M.Attachment(
-            file_id=ids.new_id(ids.FILE),
+            file_id=(await client.upload(f"data {n}".encode(), f"data{n}.csv")).id,
             tools=[M.AttachmentTool(type=M.ATTACHMENT_TOOL_TYPE_CODE_INTERPRETER)],
         )
-        for _ in range(2)
+        for n in range(2)
     ]
     attached = await client.messages.CreateMessage(
         _message(thread_id, ATTACHED, attachments=attachments)
@@ -204,7 +204,7 @@ def _outline(entry: dict[str, Any]) -> tuple[str, str, str | None]:
     return entry["kind"], entry["action"], entry.get("status")
 
 
-# The story's 33 events: the tool-call run (3-16), the failed run (17-20), the cancelled run
+# The story's 34 events: the tool-call run (3-16), the failed run (17-20), the cancelled run
 # (21-29), then the message edits.
 OUTLINE = [
     ("thread", "created", None),
@@ -238,12 +238,14 @@ OUTLINE = [
     ("step", "status_changed", "cancelled"),
     ("run", "status_changed", "cancelled"),
     ("message", "created", "completed"),
+    # The message's code_interpreter attachments are written into the thread's tool_resources.
+    ("thread", "updated", None),
     ("message", "updated", "completed"),
     ("message", "created", "completed"),
     ("message", "deleted", None),
 ]
 # Versions of the events that the client's requests appended; the rest are the worker's.
-BY_CLIENT = {1, 2, 3, 8, 9, 10, 17, 18, 21, 22, 26, 30, 31, 32, 33}
+BY_CLIENT = {1, 2, 3, 8, 9, 10, 17, 18, 21, 22, 26, 30, 31, 32, 33, 34}
 ENVELOPE = ["time", "position", "version", "type", "key_id", "actor", "request_id", "kind"]
 
 
@@ -300,7 +302,8 @@ async def test_json_messages_have_excerpts(story: Story, storage: Storage) -> No
     cut = entries[26]
     assert (cut["excerpt"], cut["incomplete_reason"]) == (PARTIAL, "run_cancelled")
     assert cut["run_id"] == story.cancelled.id
-    created, updated, doomed, deleted = entries[29:]
+    created, resources, updated, doomed, deleted = entries[29:]
+    assert resources["kind"] == "thread"
     assert created["message_id"] == updated["message_id"] == story.attached_id
     assert (created["excerpt"], created["attachments"], created["metadata"]) == (ATTACHED, 2, None)
     assert (updated["attachments"], updated["metadata"]) == (2, {"k": "v"})
@@ -375,7 +378,7 @@ async def test_text_shows_the_story(story: Story, storage: Storage) -> None:
     text = await timeline_text(storage, story.thread_id)
     assert "\x1b" not in text, "colour codes were written to a file"
     lines = text.splitlines()
-    assert story.thread_id in lines[0] and "33 events" in lines[0]
+    assert story.thread_id in lines[0] and "34 events" in lines[0]
     stamped = [line for line in lines if re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} ", line)]
     assert len(stamped) == len(OUTLINE)
     assert [re.search(r" v(\d+) ", line)[1] for line in stamped] == [  # type: ignore[index]
@@ -391,7 +394,7 @@ async def test_text_shows_the_story(story: Story, storage: Storage) -> None:
         26: "→ cancelling",
         29: "→ cancelled",
         30: r"\[2 attachments\]",
-        33: "deleted",
+        34: "deleted",
     }.items():
         assert re.search(pattern, stamped[version - 1]), (version, stamped[version - 1])
     assert f'get_weather({{"location": "Paris"}}) → 70F, sunny  {story.tool_call_id}' in text
@@ -399,7 +402,8 @@ async def test_text_shows_the_story(story: Story, storage: Storage) -> None:
     assert f"invalid_prompt: {story.failed.last_error.message}" in text
     assert "incomplete: run_cancelled" in text
     assert 'metadata {"k": "v"}' in text and 'metadata {"draft": "yes"}' in text
-    assert text.count("metadata") == 2
+    # Every update shows metadata, the thread's (empty) one written for the attachments too.
+    assert text.count("metadata") == 3 and "metadata {}" in text
 
 
 class _Terminal(io.StringIO):

@@ -369,7 +369,8 @@ async def test_assistant_list_pages_and_delete(client: Client) -> None:
 
 
 async def test_thread_and_its_messages(client: Client) -> None:
-    file_id, image_id = ids.new_id(ids.FILE), ids.new_id(ids.FILE)
+    file_id = (await client.upload(b"x,y\n1,2\n", "points.csv")).id
+    image_id = ids.new_id(ids.FILE)
     store_id = ids.new_id(ids.VECTOR_STORE)
     created = await client.threads.CreateThread(
         thread_pb2.CreateThreadRequest(
@@ -411,7 +412,10 @@ async def test_thread_and_its_messages(client: Client) -> None:
         "id": created.id,
         "object": "thread",
         "created_at": created.created_at,
-        "tool_resources": {"file_search": {"vector_store_ids": [store_id]}},
+        "tool_resources": {
+            "code_interpreter": {"file_ids": [file_id]},
+            "file_search": {"vector_store_ids": [store_id]},
+        },
         "metadata": {"topic": "x"},
     }
     listed = await client.messages.ListMessages(
@@ -467,15 +471,10 @@ async def test_thread_tool_resources_reset_to_null(client: Client) -> None:
     nulls(valid(Thread, _wire.thread(reset)), "tool_resources")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs files (issue 6): until file ids can be checked, a code_interpreter"
-    " attachment is stored on its message but not added to the thread's tool_resources",
-)
 async def test_code_interpreter_attachment_adds_the_file_to_the_thread(client: Client) -> None:
     """Reference §9.1/§10: a code_interpreter attachment puts its file into the thread's
     tool_resources.code_interpreter.file_ids."""
-    file_id = ids.new_id(ids.FILE)
+    file_id = (await client.upload(b"print(1)\n", "script.py")).id
     created = await client.threads.CreateThread(
         thread_pb2.CreateThreadRequest(
             messages=[

@@ -296,7 +296,7 @@ async def test_failed_tool_turn_still_reports_its_usage(client: Client, model: F
 @pytest.mark.parametrize(
     ("tool", "choice", "name"),
     [
-        (T.TOOL_TYPE_FILE_SEARCH, T.TOOL_CHOICE_TYPE_FILE_SEARCH, "file_search"),
+        # file_search runs on this server: tests/file_search.
         (T.TOOL_TYPE_CODE_INTERPRETER, T.TOOL_CHOICE_TYPE_CODE_INTERPRETER, "code_interpreter"),
     ],
 )
@@ -318,17 +318,19 @@ async def test_tool_choice_of_an_unavailable_tool_fails_at_once(
     assert model.requests == []
 
 
-async def test_model_calling_file_search_fails_the_run(client: Client, model: FakeModel) -> None:
-    model.script(tool_calls(("file_search", '{"query": "refunds"}')))
-    a = await assistant(client, tools=[T.Tool(type=T.TOOL_TYPE_FILE_SEARCH)])
-    t = await thread(client, "What is the refund policy?")
+async def test_model_calling_code_interpreter_fails_the_run(
+    client: Client, model: FakeModel
+) -> None:
+    model.script(tool_calls(("code_interpreter", '{"code": "1 + 1"}')))
+    a = await assistant(client, tools=[T.Tool(type=T.TOOL_TYPE_CODE_INTERPRETER)])
+    t = await thread(client, "What is 1 + 1?")
     events = await _stream(client, t.id, assistant_id=a.id)
     assert names(events)[-3:] == ["thread.run.step.failed", "thread.run.failed", "done"]
     run = events[-2].run
     assert run.last_error.code == common_pb2.ERROR_CODE_SERVER_ERROR
-    assert "file_search" in run.last_error.message
+    assert "code_interpreter" in run.last_error.message
     offered = [tool["function"]["name"] for tool in model.requests[0]["tools"]]
-    assert offered == ["file_search"]
+    assert offered == ["code_interpreter"]
 
 
 # Invalid requests: refused before anything is recorded.

@@ -157,12 +157,14 @@ class CodeInterpreterImage(_message.Message):
     def __init__(self, file_id: _Optional[str] = ...) -> None: ...
 
 class FileSearchToolCall(_message.Message):
-    __slots__ = ("ranking_options", "results")
+    __slots__ = ("ranking_options", "results", "queries")
     RANKING_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     RESULTS_FIELD_NUMBER: _ClassVar[int]
+    QUERIES_FIELD_NUMBER: _ClassVar[int]
     ranking_options: _tools_pb2.RankingOptions
     results: _containers.RepeatedCompositeFieldContainer[FileSearchResult]
-    def __init__(self, ranking_options: _Optional[_Union[_tools_pb2.RankingOptions, _Mapping]] = ..., results: _Optional[_Iterable[_Union[FileSearchResult, _Mapping]]] = ...) -> None: ...
+    queries: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, ranking_options: _Optional[_Union[_tools_pb2.RankingOptions, _Mapping]] = ..., results: _Optional[_Iterable[_Union[FileSearchResult, _Mapping]]] = ..., queries: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class FileSearchResult(_message.Message):
     __slots__ = ("file_id", "file_name", "score", "content")
