@@ -135,6 +135,7 @@ class Searcher:
             mode=wanted,
             limit=limit,
             filter=filter,
+            embedding_model=self._embedder.model if self._embedder is not None else None,
         )
         return await self._storage.chunks.search(query)
 

@@ -312,6 +312,31 @@ async def test_vector_search_ranks_by_cosine_similarity(corpus: Corpus) -> None:
     assert hits[0].score > hits[1].score
 
 
+async def test_vectors_of_another_embedding_model_are_left_out(
+    corpus: Corpus, fake_model: FakeModel
+) -> None:
+    """The same dimensions, another model (the server's setting changed): its query vectors
+    mean nothing against the stored ones, so only the keyword side still finds them."""
+    other = ProviderEmbedder(fake_model.base_url, "test-key", "another-model")
+    searcher = Searcher(corpus.env.storage, other)
+    await searcher.start()
+    query = "warranty defects and damage in Rotterdam"
+    found = await searcher.search(
+        corpus.project.id, [corpus.store_id], [query], max_num_results=50, mode="vector"
+    )
+    assert found == []
+    fused = await searcher.search(
+        corpus.project.id, [corpus.store_id], [query], max_num_results=50, mode="hybrid"
+    )
+    keyword = await corpus.search(query, mode="keyword")
+    assert [(h.file_id, h.chunk_index) for h in fused] == [
+        (h.file_id, h.chunk_index) for h in keyword
+    ]
+    # Fused from one list only: first place scores half of what it would in both.
+    assert fused[0].score == pytest.approx(0.5)
+    await other.close()
+
+
 async def test_hybrid_fuses_reciprocal_ranks_of_both_lists(corpus: Corpus) -> None:
     query = "refund to my credit card within thirty days"
     keyword = await corpus.chunk_search(query, "keyword")
