@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench.runs
 	$(BIN)/python -m tests.bench.events
 	$(BIN)/python -m tests.bench.http
+	$(BIN)/python -m tests.bench.retrieval
 
 # Regenerates the Python stubs (messages, .pyi type stubs and gRPC services) from protos/.
 protos: $(STAMP)
