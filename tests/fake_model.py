@@ -17,6 +17,8 @@ up, every request is answered with text("ok"). Every request body is recorded, i
 POST /v1/embeddings answers with fake_embedding() vectors: a hashed bag of lowercase word
 stems, normalised, so texts sharing words are close. Its requests are recorded apart, in
 `embedding_requests`; `script_embeddings(error(429, times=2))` makes the next calls fail.
+`embedding_delay` (seconds, 0 by default) holds each answer back after the request is
+recorded, so a test can see an embedding in flight.
 
 Streaming wire format, as OpenAI sends it: `content-type: text/event-stream`; each event is
 `data: <json>\\n\\n` with a `chat.completion.chunk` object; the first chunk carries the role,
@@ -257,6 +259,7 @@ class FakeModel:
         self._received = asyncio.Condition()
         self.embedding_requests: list[dict[str, Any]] = []
         self.reverse_embeddings = False
+        self.embedding_delay = 0.0
         self._embedding_script: collections.deque[ErrorReply] = collections.deque()
 
     def script(self, *replies: Reply) -> None:
@@ -273,6 +276,7 @@ class FakeModel:
         self._embedding_script.clear()
         self.embedding_requests.clear()
         self.reverse_embeddings = False
+        self.embedding_delay = 0.0
 
     def script_embeddings(self, *replies: ErrorReply) -> None:
         """Queue failures for /v1/embeddings: each error() fails its `times` next calls."""
@@ -356,12 +360,9 @@ class FakeModel:
         return web.json_response({"object": "list", "data": data})
 
     async def _chat_completions(self, request: web.Request) -> web.StreamResponse:
-        try:
-            body = await request.json()
-        except ValueError:
-            return _error_response(error(400, message="The request body is not valid JSON."))
-        if not isinstance(body, dict):
-            return _error_response(error(400, message="The request body must be an object."))
+        body = await _json_object(request)
+        if isinstance(body, web.Response):
+            return body
         async with self._received:
             self.requests.append(body)
             self._received.notify_all()
@@ -396,13 +397,12 @@ class FakeModel:
 
     async def _embeddings(self, request: web.Request) -> web.Response:
         """OpenAI's /v1/embeddings; data in input order unless `reverse_embeddings` is set."""
-        try:
-            body = await request.json()
-        except ValueError:
-            return _error_response(error(400, message="The request body is not valid JSON."))
-        if not isinstance(body, dict):
-            return _error_response(error(400, message="The request body must be an object."))
+        body = await _json_object(request)
+        if isinstance(body, web.Response):
+            return body
         self.embedding_requests.append(body)
+        if self.embedding_delay:
+            await asyncio.sleep(self.embedding_delay)
         if self._embedding_script:
             return _error_response(self._embedding_script.popleft())
         inputs = _embedding_inputs(body)
@@ -553,6 +553,17 @@ def _completion(reply: TextReply | ToolCallsReply, model: str) -> dict[str, Any]
     if reply.usage is not None:
         completion["usage"] = _usage(reply.usage)
     return completion
+
+
+async def _json_object(request: web.Request) -> dict[str, Any] | web.Response:
+    """The request's JSON object, or the 400 response to answer when it is none."""
+    try:
+        body = await request.json()
+    except ValueError:
+        return _error_response(error(400, message="The request body is not valid JSON."))
+    if not isinstance(body, dict):
+        return _error_response(error(400, message="The request body must be an object."))
+    return body
 
 
 def _error_response(reply: ErrorReply) -> web.Response:

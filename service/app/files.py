@@ -188,37 +188,39 @@ class Files:
         self, ctx: RequestContext, assistant_id: str, file_id: str
     ) -> None:
         current = await self._reads.get_assistant(ctx.project_id, assistant_id)
-        if current is None:
-            return
-        assistant = current.assistant
-        if not _remove_file(assistant.tool_resources.code_interpreter.file_ids, file_id):
-            return
-        updated = events_pb2.AssistantUpdated(assistant=assistant)
-        await self._events.append(
-            assistant_id,
-            ASSISTANT_KIND,
-            [updated],
-            expected_version=current.version,
-            metadata=ctx.event_metadata(),
-        )
-        log.info("file removed", extra={"file_id": file_id, "assistant_id": assistant_id})
+        if current is not None:
+            updated = events_pb2.AssistantUpdated(assistant=current.assistant)
+            await self._drop_from(
+                ctx, ASSISTANT_KIND, assistant_id, current.version, updated, file_id
+            )
 
     async def _drop_from_thread(self, ctx: RequestContext, thread_id: str, file_id: str) -> None:
         current = await self._reads.get_thread(ctx.project_id, thread_id)
-        if current is None:
+        if current is not None:
+            updated = events_pb2.ThreadUpdated(thread=current.thread)
+            await self._drop_from(ctx, THREAD_KIND, thread_id, current.version, updated, file_id)
+
+    async def _drop_from(
+        self,
+        ctx: RequestContext,
+        kind: str,
+        holder_id: str,
+        version: int,
+        updated: events_pb2.AssistantUpdated | events_pb2.ThreadUpdated,
+        file_id: str,
+    ) -> None:
+        """Appends `updated`, the assistant or thread at `version` without the file in its
+        code_interpreter resources, unless they did not hold it."""
+        if isinstance(updated, events_pb2.AssistantUpdated):
+            resources = updated.assistant.tool_resources
+        else:
+            resources = updated.thread.tool_resources
+        if not _remove_file(resources.code_interpreter.file_ids, file_id):
             return
-        thread = current.thread
-        if not _remove_file(thread.tool_resources.code_interpreter.file_ids, file_id):
-            return
-        updated = events_pb2.ThreadUpdated(thread=thread)
         await self._events.append(
-            thread_id,
-            THREAD_KIND,
-            [updated],
-            expected_version=current.version,
-            metadata=ctx.event_metadata(),
+            holder_id, kind, [updated], expected_version=version, metadata=ctx.event_metadata()
         )
-        log.info("file removed", extra={"file_id": file_id, "thread_id": thread_id})
+        log.info("file removed", extra={"file_id": file_id, f"{kind}_id": holder_id})
 
     async def download(
         self, ctx: RequestContext, file_id: str

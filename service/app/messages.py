@@ -51,7 +51,9 @@ class Messages:
         ):
             return prior.message
         attached = thread_rules.attached_files([("", request.attachments)])
-        store_id = await self._attach(ctx, request.thread_id, attached)
+        store_id = await self._threads.attach_to_store(
+            ctx, request.thread_id, attached, run_rules.check_can_add_message
+        )
 
         async def attempt() -> message_pb2.Message:
             thread = await self._threads.head(ctx, request.thread_id)
@@ -91,25 +93,6 @@ class Messages:
             return created.message
 
         return await retry_on_conflict(attempt)
-
-    async def _attach(
-        self, ctx: RequestContext, thread_id: str, attached: thread_rules.AttachedFiles
-    ) -> str | None:
-        """Checks the attached files and, for file_search ones, puts them into the thread's
-        vector store (made when there is none), before the message is appended; returns that
-        store's id. Raises InvalidArgumentError, and FailedPreconditionError while a run is
-        active, before anything is made."""
-        if not attached.params:
-            return None
-        head = await self._threads.head(ctx, thread_id)
-        run_rules.check_can_add_message(thread_id, head.active_run_id)
-        current = await self._threads.load(ctx, thread_id)
-        await self._threads.require_files(ctx, list(attached.params.items()))
-        resources = await self._threads.with_attachments(
-            ctx, current.thread.tool_resources, attached, checked=True
-        )
-        ids_now = resources.file_search.vector_store_ids
-        return ids_now[0] if attached.file_search and ids_now else None
 
     async def get(
         self, ctx: RequestContext, request: message_pb2.GetMessageRequest

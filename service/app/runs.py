@@ -96,7 +96,9 @@ class Runs:
                 for i, m in enumerate(request.additional_messages)
             ]
         )
-        store_id = await self._attach(ctx, request.thread_id, attached)
+        store_id = await self._threads.attach_to_store(
+            ctx, request.thread_id, attached, rules.check_no_active_run
+        )
 
         async def attempt() -> Started:
             assistant = await self._reads.get_assistant(ctx.project_id, request.assistant_id)
@@ -145,23 +147,6 @@ class Runs:
             return _including(await self._started(ctx, result, run), request.include)
 
         return await retry_on_conflict(attempt)
-
-    async def _attach(
-        self, ctx: RequestContext, thread_id: str, attached: thread_rules.AttachedFiles
-    ) -> str | None:
-        """Checks additional messages' attached files and puts file_search ones into the
-        thread's vector store before the run is created; returns that store's id."""
-        if not attached.params:
-            return None
-        head = await self._threads.head(ctx, thread_id)
-        rules.check_no_active_run(thread_id, head.active_run_id)
-        current = await self._threads.load(ctx, thread_id)
-        await self._threads.require_files(ctx, list(attached.params.items()))
-        resources = await self._threads.with_attachments(
-            ctx, current.thread.tool_resources, attached, checked=True
-        )
-        store_ids = resources.file_search.vector_store_ids
-        return store_ids[0] if attached.file_search and store_ids else None
 
     async def create_thread_and_run(
         self, ctx: RequestContext, request: run_service_pb2.CreateThreadAndRunRequest

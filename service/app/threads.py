@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from google.protobuf.message import Message as ProtoMessage
@@ -143,6 +143,30 @@ class Threads:
                 ctx, current[0] if current else None, attached.file_search
             )
         return rules.with_attached(resources, attached.code_interpreter, store_id)
+
+    async def attach_to_store(
+        self,
+        ctx: RequestContext,
+        thread_id: str,
+        attached: rules.AttachedFiles,
+        check_no_active_run: Callable[[str, str | None], None],
+    ) -> str | None:
+        """Checks attached files and puts the file_search ones into the thread's vector store
+        (made when there is none), before the message or run that carries them is appended;
+        returns that store's id. Raises InvalidArgumentError, and what check_no_active_run
+        raises while a run is active (a message and a run word it their own way), before
+        anything is made."""
+        if not attached.params:
+            return None
+        head = await self.head(ctx, thread_id)
+        check_no_active_run(thread_id, head.active_run_id)
+        current = await self.load(ctx, thread_id)
+        await self.require_files(ctx, list(attached.params.items()))
+        resources = await self.with_attachments(
+            ctx, current.thread.tool_resources, attached, checked=True
+        )
+        store_ids = resources.file_search.vector_store_ids
+        return store_ids[0] if attached.file_search and store_ids else None
 
     async def resources_update(
         self,

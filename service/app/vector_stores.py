@@ -109,6 +109,16 @@ def _result(hit: SearchHit) -> vector_store_service_pb2.SearchResult:
     return result
 
 
+def _store_file_ids(
+    request: vector_store_service_pb2.CreateVectorStoreFileRequest
+    | vector_store_service_pb2.UpdateVectorStoreFileRequest,
+) -> tuple[str, str]:
+    """The store and the file a request names, once both ids are well formed."""
+    check_id(request.vector_store_id, "vector_store_id", ids.VECTOR_STORE)
+    check_id(request.file_id, "file_id", ids.FILE)
+    return request.vector_store_id, request.file_id
+
+
 class VectorStores:
     def __init__(self, storage: Storage, searcher: Searcher) -> None:
         self._storage = storage
@@ -126,13 +136,7 @@ class VectorStores:
             return await self.get(ctx, prior.vector_store.id)
         now = int(time.time())
         store = rules.new_vector_store(request, ids.new_id(ids.VECTOR_STORE), now)
-        chunking = rules.resolve_chunking(request.chunking_strategy, "chunking_strategy")
-        file_ids = list(dict.fromkeys(request.file_ids))
-        await self._require_files(ctx, file_ids)
-        payloads: list[Message] = [events_pb2.VectorStoreCreated(vector_store=store)]
-        payloads += [
-            _attached(rules.new_vector_store_file(store.id, f, now, chunking, {})) for f in file_ids
-        ]
+        payloads, file_ids = await self._created(ctx, store, request, now)
         result = await append(self._events, ctx, store.id, KIND, payloads, NO_STREAM)
         if result.duplicate:
             created = await original_payload(
@@ -144,6 +148,24 @@ class VectorStores:
             "vector store created", extra={"vector_store_id": store.id, "files": len(file_ids)}
         )
         return await self.get(ctx, store.id)
+
+    async def _created(
+        self,
+        ctx: RequestContext,
+        store: vector_store_pb2.VectorStore,
+        spec: vector_store_service_pb2.CreateVectorStoreRequest | tools_pb2.VectorStoreSpec,
+        now: int,
+    ) -> tuple[list[Message], list[str]]:
+        """The events that create the store with the spec's files attached (each once, with
+        the spec's chunking), once the files are found; and those files' ids."""
+        chunking = rules.resolve_chunking(spec.chunking_strategy, "chunking_strategy")
+        file_ids = list(dict.fromkeys(spec.file_ids))
+        await self._require_files(ctx, file_ids)
+        payloads: list[Message] = [events_pb2.VectorStoreCreated(vector_store=store)]
+        payloads += [
+            _attached(rules.new_vector_store_file(store.id, f, now, chunking, {})) for f in file_ids
+        ]
+        return payloads, file_ids
 
     async def get(self, ctx: RequestContext, vector_store_id: str) -> vector_store_pb2.VectorStore:
         return (await self._load(ctx, vector_store_id)).vector_store
@@ -193,9 +215,7 @@ class VectorStores:
         self, ctx: RequestContext, request: vector_store_service_pb2.CreateVectorStoreFileRequest
     ) -> vector_store_pb2.VectorStoreFile:
         """Attaches a file; a file already in the store is returned as it is."""
-        store_id, file_id = request.vector_store_id, request.file_id
-        check_id(store_id, "vector_store_id", ids.VECTOR_STORE)
-        check_id(file_id, "file_id", ids.FILE)
+        store_id, file_id = _store_file_ids(request)
         chunking = rules.resolve_chunking(request.chunking_strategy, "chunking_strategy")
         rules.check_attributes(request.attributes, "attributes")
         if await previous_payload(self._events, ctx, events_pb2.VectorStoreFileAttached, store_id):
@@ -246,9 +266,7 @@ class VectorStores:
         self, ctx: RequestContext, request: vector_store_service_pb2.UpdateVectorStoreFileRequest
     ) -> vector_store_pb2.VectorStoreFile:
         """Replaces the file's attributes."""
-        store_id, file_id = request.vector_store_id, request.file_id
-        check_id(store_id, "vector_store_id", ids.VECTOR_STORE)
-        check_id(file_id, "file_id", ids.FILE)
+        store_id, file_id = _store_file_ids(request)
         rules.check_attributes(request.attributes, "attributes")
         if await previous_payload(self._events, ctx, events_pb2.VectorStoreFileUpdated, store_id):
             return await self.get_file(ctx, store_id, file_id)
@@ -438,13 +456,7 @@ class VectorStores:
         store = rules.inline_vector_store(
             spec, ids.new_id(ids.VECTOR_STORE), now, for_thread=for_thread
         )
-        chunking = rules.resolve_chunking(spec.chunking_strategy, "chunking_strategy")
-        file_ids = list(dict.fromkeys(spec.file_ids))
-        await self._require_files(ctx, file_ids)
-        payloads: list[Message] = [events_pb2.VectorStoreCreated(vector_store=store)]
-        payloads += [
-            _attached(rules.new_vector_store_file(store.id, f, now, chunking, {})) for f in file_ids
-        ]
+        payloads, file_ids = await self._created(ctx, store, spec, now)
         result = await self._events.append(
             store.id,
             KIND,

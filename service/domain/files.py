@@ -7,6 +7,7 @@ from assistants.v1 import file_pb2
 from service.domain.validation import (
     check_integer_range,
     check_max_length,
+    check_no_nul,
     invalid_value,
     missing,
 )
@@ -51,10 +52,7 @@ def clean_filename(filename: str) -> str:
         raise InvalidArgumentError(
             "filename", f"Invalid 'filename': '{filename}' does not name a file."
         )
-    if "\x00" in name:
-        raise InvalidArgumentError(
-            "filename", "Invalid 'filename': strings must not contain the NUL character (U+0000)."
-        )
+    check_no_nul(name, "filename")
     check_max_length(name, "filename", FILENAME_MAX)
     return name
 

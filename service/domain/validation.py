@@ -156,11 +156,18 @@ def check_function_name(name: str, param: str) -> None:
         )
 
 
-def _check_text(value: str, param: str) -> None:
+def check_no_nul(value: str, param: str) -> None:
+    """PostgreSQL refuses U+0000 in text and jsonb."""
     if "\x00" in value:
         raise InvalidArgumentError(
             param, f"Invalid '{param}': strings must not contain the NUL character (U+0000)."
         )
+
+
+def check_finite(value: float, param: str) -> None:
+    """JSON has no NaN or infinity."""
+    if not math.isfinite(value):
+        raise InvalidArgumentError(param, f"Invalid '{param}': JSON numbers must be finite.")
 
 
 _JSON_VALUE_TYPES = frozenset(
@@ -172,10 +179,8 @@ def check_storable(message: Message, prefix: str = "") -> None:
     """Everything in a request can be stored as JSON text: PostgreSQL refuses U+0000 in text
     and jsonb, and JSON has no NaN or infinity for a google.protobuf.Value. Either must be the
     client's error, not the server's."""
-    number = isinstance(message, struct_pb2.Value) and message.HasField("number_value")
-    if number and not math.isfinite(message.number_value):  # type: ignore[attr-defined]
-        param = prefix.rstrip(".")
-        raise InvalidArgumentError(param, f"Invalid '{param}': JSON numbers must be finite.")
+    if isinstance(message, struct_pb2.Value) and message.HasField("number_value"):
+        check_finite(message.number_value, prefix.rstrip("."))
     # Inside a JSON value (a JSON Schema, say) the param is the JSON path, not proto fields.
     transparent = message.DESCRIPTOR.full_name in _JSON_VALUE_TYPES
     for field, value in message.ListFields():
@@ -183,7 +188,7 @@ def check_storable(message: Message, prefix: str = "") -> None:
         is_map = field.message_type is not None and field.message_type.GetOptions().map_entry
         if is_map:
             for key, item in value.items():
-                _check_text(key, param)
+                check_no_nul(key, param)
                 _check_item(item, f"{param}.{key}")
         elif field.is_repeated:
             for i, item in enumerate(value):
@@ -194,6 +199,6 @@ def check_storable(message: Message, prefix: str = "") -> None:
 
 def _check_item(item: object, param: str) -> None:
     if isinstance(item, str):
-        _check_text(item, param)
+        check_no_nul(item, param)
     elif isinstance(item, Message):
         check_storable(item, param + ".")

@@ -7,7 +7,6 @@ store's files on every read (a new empty store reads as completed with usage_byt
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
@@ -23,6 +22,7 @@ from assistants.v1 import (
 from service.domain import ids, limits
 from service.domain.updates import updated_copy
 from service.domain.validation import (
+    check_finite,
     check_id,
     check_integer_range,
     check_max_items,
@@ -286,10 +286,7 @@ def check_attributes(attributes: Mapping[str, struct_pb2.Value], param: str) -> 
         if kind == "string_value":
             check_max_length(value.string_value, f"{param}.{key}", ATTRIBUTE_STRING_MAX)
         elif kind == "number_value":
-            if not math.isfinite(value.number_value):
-                raise InvalidArgumentError(
-                    f"{param}.{key}", f"Invalid '{param}.{key}': JSON numbers must be finite."
-                )
+            check_finite(value.number_value, f"{param}.{key}")
         elif kind != "bool_value":
             raise InvalidArgumentError(
                 f"{param}.{key}",

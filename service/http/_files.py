@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from aiohttp import BodyPartReader, MultipartReader, web
 
-from assistants.v1 import common_pb2, file_pb2
+from assistants.v1 import file_pb2
 from service.app import Application, RequestContext
 from service.domain.files import MAX_BYTES as MAX_FILE_BYTES
 from service.domain.validation import missing
@@ -25,7 +25,7 @@ from service.errors import InvalidArgumentError
 from service.http import _wire as wire
 from service.http._context import CALLER
 from service.http._errors import envelope, error_response
-from service.http._request_parts import Query, enum, query_integer, unknown
+from service.http._request_parts import ORDER, Query, enum, first, query_integer, unknown
 
 log = logging.getLogger("service.http")
 
@@ -42,7 +42,6 @@ _FIELDS = {
     "expires_after[seconds]": "expires_after.seconds",
 }
 _ANCHOR = enum(file_pb2.FileExpiresAfterAnchor, "FILE_EXPIRES_AFTER_ANCHOR_")
-_ORDER = enum(common_pb2.ListOrder, "LIST_ORDER_")
 FILE_STATUS = {
     file_pb2.FILE_STATUS_UNSPECIFIED: "processed",
     file_pb2.FILE_STATUS_UPLOADED: "uploaded",
@@ -96,19 +95,14 @@ def _ctx(request: web.Request) -> RequestContext:
 def list_files_request(query: Query) -> file_pb2.ListFilesRequest:
     """purpose, limit, order and after; the ranges are the application's to check."""
     request = file_pb2.ListFilesRequest()
-    if (purpose := _first(query, "purpose")) is not None:
+    if (purpose := first(query, "purpose")) is not None:
         request.purpose = purpose
-    if (limit := _first(query, "limit")) is not None:
+    if (limit := first(query, "limit")) is not None:
         request.limit = query_integer(limit, "limit")
-    if (order := _first(query, "order")) is not None:
-        request.order = _ORDER(order, "order")
-    request.after = _first(query, "after") or ""
+    if (order := first(query, "order")) is not None:
+        request.order = ORDER(order, "order")
+    request.after = first(query, "after") or ""
     return request
-
-
-def _first(query: Query, key: str) -> str | None:
-    values = query.getall(key, [])
-    return values[0] if values else None
 
 
 # The multipart form.

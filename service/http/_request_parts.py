@@ -17,7 +17,14 @@ from google.protobuf import struct_pb2
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 from google.protobuf.message import Message
 
-from assistants.v1 import message_pb2, tools_pb2
+from assistants.v1 import (
+    assistant_pb2,
+    common_pb2,
+    message_pb2,
+    run_service_pb2,
+    tools_pb2,
+    vector_store_service_pb2,
+)
 from service.domain.tools import enum_name
 from service.domain.validation import check_integer_range, invalid_value, missing
 from service.errors import InvalidArgumentError
@@ -47,6 +54,18 @@ class Query(Protocol):
     MultiDictProxy[str]) is one."""
 
     def getall(self, key: str, default: list[str], /) -> list[str]: ...
+
+
+Body: TypeAlias = Mapping[str, object]
+# The list requests that take limit, order, after and before.
+Paged: TypeAlias = (
+    assistant_pb2.ListAssistantsRequest
+    | message_pb2.ListMessagesRequest
+    | run_service_pb2.ListRunsRequest
+    | run_service_pb2.ListRunStepsRequest
+    | vector_store_service_pb2.ListVectorStoresRequest
+    | vector_store_service_pb2.ListVectorStoreFilesRequest
+)
 
 
 # Errors.
@@ -181,6 +200,43 @@ def enum(wrapper: EnumTypeWrapper, prefix: str, only: str = "") -> Reader:
     return read
 
 
+# Bodies.
+
+
+def require(body: Body, key: str) -> None:
+    """A required value that the proto could not tell from an empty one."""
+    if body.get(key) is None:
+        raise missing(key)
+
+
+def mask(request: Message, body: Body) -> None:
+    """Lists the fields an update sets: those in the body, null ones to be reset. Metadata is
+    merged into the current metadata, so `{}` changes nothing, while null clears it."""
+    paths = [key for key, value in body.items() if not (key == "metadata" and value == {})]
+    if paths:
+        getattr(request, "update_mask").paths.extend(paths)  # noqa: B009 - every update has one
+
+
+# Query strings: unknown parameters are ignored; a repeated one counts once, the first.
+
+ORDER = enum(common_pb2.ListOrder, "LIST_ORDER_")
+
+
+def first(query: Query, key: str) -> str | None:
+    values = query.getall(key, [])
+    return values[0] if values else None
+
+
+def page(request: Paged, query: Query) -> None:
+    """limit, order, after and before: their ranges and ids are the application's to check."""
+    if (limit := first(query, "limit")) is not None:
+        request.limit = query_integer(limit, "limit")
+    if (order := first(query, "order")) is not None:
+        request.order = ORDER(order, "order")
+    request.after = first(query, "after") or ""
+    request.before = first(query, "before") or ""
+
+
 # Objects to messages.
 
 
@@ -260,7 +316,7 @@ TOOLS = array_of(
 )
 
 _STATIC = ("max_chunk_size_tokens", "chunk_overlap_tokens")
-_CHUNKING = shaped(
+CHUNKING = shaped(
     T.ChunkingStrategy,
     {
         "type": enum(T.ChunkingStrategyType, "CHUNKING_STRATEGY_TYPE_", "auto static"),
@@ -268,7 +324,7 @@ _CHUNKING = shaped(
     },
 )
 _VECTOR_STORE = shaped(
-    T.VectorStoreSpec, {"file_ids": strings, "chunking_strategy": _CHUNKING, "metadata": metadata}
+    T.VectorStoreSpec, {"file_ids": strings, "chunking_strategy": CHUNKING, "metadata": metadata}
 )
 # The vector_stores helper is read everywhere; the application refuses it where the
 # reference does.

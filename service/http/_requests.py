@@ -17,13 +17,11 @@ from google.protobuf.message import Message
 
 from assistants.v1 import (
     assistant_pb2,
-    common_pb2,
     message_pb2,
     run_pb2,
     run_service_pb2,
     thread_pb2,
 )
-from service.domain.validation import missing
 from service.http._request_parts import (
     MESSAGE,
     MESSAGE_INPUT,
@@ -33,16 +31,19 @@ from service.http._request_parts import (
     TOOL_RESOURCES,
     TOOLS,
     TRUNCATION_STRATEGY,
+    Body,
     Query,
     Reader,
     array_of,
     boolean,
-    enum,
     fill,
+    first,
     integer,
+    mask,
     metadata,
     number,
-    query_integer,
+    page,
+    require,
     shaped,
     string,
     unknown,
@@ -67,7 +68,6 @@ __all__ = [
     "update_thread",
 ]
 
-Body = Mapping[str, object]
 
 _ASSISTANT: dict[str, Reader] = {
     "model": string,
@@ -123,7 +123,6 @@ _TOOL_OUTPUTS: dict[str, Reader] = {
 }
 # The body flag that asks for Server-Sent Events instead of the object.
 _STREAM = "stream"
-_ORDER = enum(common_pb2.ListOrder, "LIST_ORDER_")
 _INCLUDE = ("include[]", "include")
 
 
@@ -135,20 +134,6 @@ def _read(body: Body, target: Message, readers: Mapping[str, Reader], stream: bo
     fill(target, {k: v for k, v in body.items() if k != _STREAM}, readers, "")
     flag = body.get(_STREAM)
     return flag is not None and boolean(flag, _STREAM)
-
-
-def _mask(request: Message, body: Body) -> None:
-    """Lists the fields an update sets: those in the body, null ones to be reset. Metadata is
-    merged into the current metadata, so `{}` changes nothing, while null clears it."""
-    paths = [key for key, value in body.items() if not (key == "metadata" and value == {})]
-    if paths:
-        getattr(request, "update_mask").paths.extend(paths)  # noqa: B009 - every update has one
-
-
-def _require(body: Body, key: str) -> None:
-    """A required value that the proto could not tell from an empty array."""
-    if body.get(key) is None:
-        raise missing(key)
 
 
 # Assistants.
@@ -163,13 +148,13 @@ def create_assistant(body: Body) -> assistant_pb2.CreateAssistantRequest:
 def update_assistant(assistant_id: str, body: Body) -> assistant_pb2.UpdateAssistantRequest:
     request = assistant_pb2.UpdateAssistantRequest(assistant_id=assistant_id)
     _read(body, request, _ASSISTANT)
-    _mask(request, body)
+    mask(request, body)
     return request
 
 
 def list_assistants(query: Query) -> assistant_pb2.ListAssistantsRequest:
     request = assistant_pb2.ListAssistantsRequest()
-    _page(request, query)
+    page(request, query)
     return request
 
 
@@ -185,7 +170,7 @@ def create_thread(body: Body) -> thread_pb2.CreateThreadRequest:
 def update_thread(thread_id: str, body: Body) -> thread_pb2.UpdateThreadRequest:
     request = thread_pb2.UpdateThreadRequest(thread_id=thread_id)
     _read(body, request, _THREAD_UPDATE)
-    _mask(request, body)
+    mask(request, body)
     return request
 
 
@@ -195,21 +180,21 @@ def update_thread(thread_id: str, body: Body) -> thread_pb2.UpdateThreadRequest:
 def create_message(thread_id: str, body: Body) -> message_pb2.CreateMessageRequest:
     request = message_pb2.CreateMessageRequest(thread_id=thread_id)
     _read(body, request, MESSAGE)
-    _require(body, "content")
+    require(body, "content")
     return request
 
 
 def update_message(thread_id: str, message_id: str, body: Body) -> message_pb2.UpdateMessageRequest:
     request = message_pb2.UpdateMessageRequest(thread_id=thread_id, message_id=message_id)
     _read(body, request, _METADATA)
-    _mask(request, body)
+    mask(request, body)
     return request
 
 
 def list_messages(thread_id: str, query: Query) -> message_pb2.ListMessagesRequest:
     request = message_pb2.ListMessagesRequest(thread_id=thread_id)
-    _page(request, query)
-    request.run_id = _first(query, "run_id") or ""
+    page(request, query)
+    request.run_id = first(query, "run_id") or ""
     return request
 
 
@@ -235,13 +220,13 @@ def create_thread_and_run(body: Body) -> tuple[run_service_pb2.CreateThreadAndRu
 def update_run(thread_id: str, run_id: str, body: Body) -> run_service_pb2.UpdateRunRequest:
     request = run_service_pb2.UpdateRunRequest(thread_id=thread_id, run_id=run_id)
     _read(body, request, _METADATA)
-    _mask(request, body)
+    mask(request, body)
     return request
 
 
 def list_runs(thread_id: str, query: Query) -> run_service_pb2.ListRunsRequest:
     request = run_service_pb2.ListRunsRequest(thread_id=thread_id)
-    _page(request, query)
+    page(request, query)
     return request
 
 
@@ -250,13 +235,13 @@ def submit_tool_outputs(
 ) -> tuple[run_service_pb2.SubmitToolOutputsRequest, bool]:
     request = run_service_pb2.SubmitToolOutputsRequest(thread_id=thread_id, run_id=run_id)
     streamed = _read(body, request, _TOOL_OUTPUTS, stream=True)
-    _require(body, "tool_outputs")
+    require(body, "tool_outputs")
     return request, streamed
 
 
 def list_steps(thread_id: str, run_id: str, query: Query) -> run_service_pb2.ListRunStepsRequest:
     request = run_service_pb2.ListRunStepsRequest(thread_id=thread_id, run_id=run_id)
-    _page(request, query)
+    page(request, query)
     request.include.extend(_include(query))
     return request
 
@@ -272,27 +257,6 @@ def get_step(
 # Query strings.
 
 
-def _first(query: Query, key: str) -> str | None:
-    values = query.getall(key, [])
-    return values[0] if values else None
-
-
 def _include(query: Query) -> list[str]:
     """`include[]=...` as the SDK sends it, or `include=...`; each may repeat."""
     return [value for key in _INCLUDE for value in query.getall(key, [])]
-
-
-def _page(
-    request: assistant_pb2.ListAssistantsRequest
-    | message_pb2.ListMessagesRequest
-    | run_service_pb2.ListRunsRequest
-    | run_service_pb2.ListRunStepsRequest,
-    query: Query,
-) -> None:
-    """limit, order, after and before: their ranges and ids are the application's to check."""
-    if (limit := _first(query, "limit")) is not None:
-        request.limit = query_integer(limit, "limit")
-    if (order := _first(query, "order")) is not None:
-        request.order = _ORDER(order, "order")
-    request.after = _first(query, "after") or ""
-    request.before = _first(query, "before") or ""

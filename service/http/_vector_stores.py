@@ -20,6 +20,8 @@ from service.domain.validation import invalid_value, missing
 from service.http import _wire as wire
 from service.http._context import CALLER
 from service.http._request_parts import (
+    CHUNKING,
+    Body,
     Query,
     Reader,
     array_of,
@@ -27,12 +29,15 @@ from service.http._request_parts import (
     child,
     enum,
     fill,
+    first,
     integer,
     invalid_type,
+    mask,
     metadata,
     number,
     obj,
-    query_integer,
+    page,
+    require,
     shaped,
     string,
     strings,
@@ -42,25 +47,15 @@ from service.http._request_parts import (
 VS = vector_store_pb2
 VSS = vector_store_service_pb2
 T = tools_pb2
-Body = Mapping[str, object]
 BodyReader = Callable[[web.Request], Awaitable[dict[str, Any]]]
 JsonObject = dict[str, Any]
 
 # Requests.
 
-_STATIC = ("max_chunk_size_tokens", "chunk_overlap_tokens")
-CHUNKING = shaped(
-    T.ChunkingStrategy,
-    {
-        "type": enum(T.ChunkingStrategyType, "CHUNKING_STRATEGY_TYPE_", "auto static"),
-        "static": shaped(T.StaticChunking, dict.fromkeys(_STATIC, integer), required=_STATIC),
-    },
-)
 EXPIRES_AFTER = shaped(
     VS.ExpiresAfter,
     {"anchor": enum(VS.ExpiresAfterAnchor, "EXPIRES_AFTER_ANCHOR_"), "days": integer},
 )
-_ORDER = enum(common_pb2.ListOrder, "LIST_ORDER_")
 _FILE_STATUS = enum(VS.VectorStoreFileStatus, "VECTOR_STORE_FILE_STATUS_")
 # Key that holds a map<string, Value>, which protobuf cannot `update` from a dict.
 _ATTRIBUTES = "attributes"
@@ -96,12 +91,6 @@ def _read(body: Body, target: Message, readers: Mapping[str, Reader], at: str = 
         target_map: MutableMapping[str, struct_pb2.Value] = getattr(target, _ATTRIBUTES)
         for key, item in attributes(given, child(at, _ATTRIBUTES)).items():
             target_map[key].CopyFrom(item)
-
-
-def _require(body: Body, key: str) -> None:
-    """A required value that the proto could not tell from an empty one."""
-    if body.get(key) is None:
-        raise missing(key)
 
 
 def _batch_entry(value: object, param: str) -> VSS.FileBatchEntry:
@@ -250,15 +239,14 @@ def update_store(vector_store_id: str, body: Body) -> VSS.UpdateVectorStoreReque
     is merged, so `{}` changes nothing."""
     request = VSS.UpdateVectorStoreRequest(vector_store_id=vector_store_id)
     _read(body, request, _STORE_UPDATE)
-    paths = [key for key, value in body.items() if not (key == "metadata" and value == {})]
-    request.update_mask.paths.extend(paths)
+    mask(request, body)
     return request
 
 
 def create_file(vector_store_id: str, body: Body) -> VSS.CreateVectorStoreFileRequest:
     request = VSS.CreateVectorStoreFileRequest(vector_store_id=vector_store_id)
     _read(body, request, _FILE)
-    _require(body, "file_id")
+    require(body, "file_id")
     return request
 
 
@@ -280,29 +268,13 @@ def create_batch(vector_store_id: str, body: Body) -> VSS.CreateVectorStoreFileB
 def search(vector_store_id: str, body: Body) -> VSS.SearchVectorStoreRequest:
     request = VSS.SearchVectorStoreRequest(vector_store_id=vector_store_id)
     _read(body, request, _SEARCH)
-    _require(body, "query")
+    require(body, "query")
     return request
-
-
-def _first(query: Query, key: str) -> str | None:
-    values = query.getall(key, [])
-    return values[0] if values else None
-
-
-def _page(
-    request: VSS.ListVectorStoresRequest | VSS.ListVectorStoreFilesRequest, query: Query
-) -> None:
-    if (limit := _first(query, "limit")) is not None:
-        request.limit = query_integer(limit, "limit")
-    if (order := _first(query, "order")) is not None:
-        request.order = _ORDER(order, "order")
-    request.after = _first(query, "after") or ""
-    request.before = _first(query, "before") or ""
 
 
 def list_stores(query: Query) -> VSS.ListVectorStoresRequest:
     request = VSS.ListVectorStoresRequest()
-    _page(request, query)
+    page(request, query)
     return request
 
 
@@ -311,8 +283,8 @@ def list_files(
 ) -> VSS.ListVectorStoreFilesRequest:
     """The store's files, or a batch's; `filter` is one status."""
     request = VSS.ListVectorStoreFilesRequest(vector_store_id=vector_store_id, batch_id=batch_id)
-    _page(request, query)
-    if (status := _first(query, "filter")) is not None:
+    page(request, query)
+    if (status := first(query, "filter")) is not None:
         request.filter = _FILE_STATUS(status, "filter")
     return request
 
@@ -320,22 +292,14 @@ def list_files(
 # JSON.
 
 
-def _names(enum_type: Any, prefix: str) -> dict[int, str]:
-    return {value: enum_name(enum_type, value, prefix) for value in enum_type.values()}
-
-
-STORE_STATUS = _names(VS.VectorStoreStatus, "VECTOR_STORE_STATUS_")
-FILE_STATUS = _names(VS.VectorStoreFileStatus, "VECTOR_STORE_FILE_STATUS_")
-ANCHOR = _names(VS.ExpiresAfterAnchor, "EXPIRES_AFTER_ANCHOR_") | {
+STORE_STATUS = wire.enum_names(VS.VectorStoreStatus, "VECTOR_STORE_STATUS_")
+FILE_STATUS = wire.enum_names(VS.VectorStoreFileStatus, "VECTOR_STORE_FILE_STATUS_")
+ANCHOR = wire.enum_names(VS.ExpiresAfterAnchor, "EXPIRES_AFTER_ANCHOR_") | {
     VS.EXPIRES_AFTER_ANCHOR_UNSPECIFIED: "last_active_at"
 }
 # The codes a vector store file's last_error may carry (§3.7); others read as server_error.
 _FILE_ERRORS = {common_pb2.ERROR_CODE_UNSUPPORTED_FILE, common_pb2.ERROR_CODE_INVALID_FILE}
 AUTO_CHUNKING = {"max_chunk_size_tokens": 800, "chunk_overlap_tokens": 400}
-
-
-def _opt(message: Message, field: str) -> Any:
-    return getattr(message, field) if message.HasField(field) else None
 
 
 def file_counts(c: VS.FileCounts) -> JsonObject:
@@ -353,7 +317,7 @@ def vector_store(s: VS.VectorStore) -> JsonObject:
         "id": s.id,
         "object": "vector_store",
         "created_at": s.created_at,
-        "name": _opt(s, "name"),
+        "name": wire.optional(s, "name"),
         "usage_bytes": s.usage_bytes,
         "file_counts": file_counts(s.file_counts),
         "status": STORE_STATUS[s.status],
@@ -362,8 +326,8 @@ def vector_store(s: VS.VectorStore) -> JsonObject:
             if s.HasField("expires_after")
             else None
         ),
-        "expires_at": _opt(s, "expires_at"),
-        "last_active_at": _opt(s, "last_active_at"),
+        "expires_at": wire.optional(s, "expires_at"),
+        "last_active_at": wire.optional(s, "last_active_at"),
         "metadata": dict(s.metadata),
     }
 
@@ -424,7 +388,7 @@ def content_page(p: VSS.VectorStoreFileContentPage) -> JsonObject:
         "object": "vector_store.file_content.page",
         "data": [_text(c) for c in p.data],
         "has_more": p.has_more,
-        "next_page": _opt(p, "next_page"),
+        "next_page": wire.optional(p, "next_page"),
     }
 
 
@@ -443,7 +407,7 @@ def search_page(r: VSS.SearchVectorStoreResponse) -> JsonObject:
             for hit in r.data
         ],
         "has_more": r.has_more,
-        "next_page": _opt(r, "next_page"),
+        "next_page": wire.optional(r, "next_page"),
     }
 
 
@@ -452,6 +416,12 @@ def search_page(r: VSS.SearchVectorStoreResponse) -> JsonObject:
 
 def _ctx(request: web.Request) -> RequestContext:
     return request[CALLER]
+
+
+def _in_store(request: web.Request, key: str) -> tuple[RequestContext, str, str]:
+    """The caller, the store of the path and the file or batch (`key`) it names."""
+    info = request.match_info
+    return _ctx(request), info["vector_store_id"], info[key]
 
 
 def _json(body: JsonObject) -> web.Response:
@@ -503,10 +473,7 @@ class VectorStoreRoutes:
         return _json(wire.page(page, vector_store_file))
 
     async def get_file(self, request: web.Request) -> web.Response:
-        info = request.match_info
-        found = await self._app.vector_stores.get_file(
-            _ctx(request), info["vector_store_id"], info["file_id"]
-        )
+        found = await self._app.vector_stores.get_file(*_in_store(request, "file_id"))
         return _json(vector_store_file(found))
 
     async def update_file(self, request: web.Request) -> web.Response:
@@ -516,10 +483,7 @@ class VectorStoreRoutes:
         return _json(vector_store_file(updated))
 
     async def delete_file(self, request: web.Request) -> web.Response:
-        info = request.match_info
-        deleted = await self._app.vector_stores.delete_file(
-            _ctx(request), info["vector_store_id"], info["file_id"]
-        )
+        deleted = await self._app.vector_stores.delete_file(*_in_store(request, "file_id"))
         return _json(wire.deleted(deleted))
 
     async def file_content(self, request: web.Request) -> web.Response:
@@ -527,7 +491,7 @@ class VectorStoreRoutes:
         proto = VSS.GetVectorStoreFileContentRequest(
             vector_store_id=info["vector_store_id"],
             file_id=info["file_id"],
-            page=_first(request.query, "page") or "",
+            page=first(request.query, "page") or "",
         )
         return _json(content_page(await self._app.vector_stores.file_content(_ctx(request), proto)))
 
@@ -538,17 +502,11 @@ class VectorStoreRoutes:
         return _json(file_batch(await self._app.vector_stores.create_batch(_ctx(request), proto)))
 
     async def get_batch(self, request: web.Request) -> web.Response:
-        info = request.match_info
-        found = await self._app.vector_stores.get_batch(
-            _ctx(request), info["vector_store_id"], info["batch_id"]
-        )
+        found = await self._app.vector_stores.get_batch(*_in_store(request, "batch_id"))
         return _json(file_batch(found))
 
     async def cancel_batch(self, request: web.Request) -> web.Response:
-        info = request.match_info
-        cancelled = await self._app.vector_stores.cancel_batch(
-            _ctx(request), info["vector_store_id"], info["batch_id"]
-        )
+        cancelled = await self._app.vector_stores.cancel_batch(*_in_store(request, "batch_id"))
         return _json(file_batch(cancelled))
 
     async def list_batch_files(self, request: web.Request) -> web.Response:

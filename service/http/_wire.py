@@ -40,33 +40,33 @@ dumps: Callable[[object], str] = json.JSONEncoder(
 ).encode
 
 
-def _names(enum_type: EnumTypeWrapper, prefix: str) -> dict[int, str]:
+def enum_names(enum_type: EnumTypeWrapper, prefix: str) -> dict[int, str]:
     return {value: enum_name(enum_type, value, prefix) for value in enum_type.values()}
 
 
-ROLE = _names(M.MessageRole, "MESSAGE_ROLE_")
-MESSAGE_STATUS = _names(M.MessageStatus, "MESSAGE_STATUS_")
-MESSAGE_INCOMPLETE = _names(M.MessageIncompleteReason, "MESSAGE_INCOMPLETE_REASON_")
-CONTENT_TYPE = _names(M.MessageContentType, "MESSAGE_CONTENT_TYPE_")
-ANNOTATION_TYPE = _names(M.AnnotationType, "ANNOTATION_TYPE_")
-IMAGE_DETAIL = _names(M.ImageDetail, "IMAGE_DETAIL_")
-ATTACHMENT_TOOL = _names(M.AttachmentToolType, "ATTACHMENT_TOOL_TYPE_")
-RUN_STATUS = _names(R.RunStatus, "RUN_STATUS_")
-RUN_INCOMPLETE = _names(R.RunIncompleteReason, "RUN_INCOMPLETE_REASON_")
-REQUIRED_ACTION = _names(R.RequiredActionType, "REQUIRED_ACTION_TYPE_")
-STEP_TYPE = _names(S.RunStepType, "RUN_STEP_TYPE_")
-STEP_STATUS = _names(S.RunStepStatus, "RUN_STEP_STATUS_")
-OUTPUT_TYPE = _names(S.CodeInterpreterOutputType, "CODE_INTERPRETER_OUTPUT_TYPE_")
-RESULT_CONTENT_TYPE = _names(S.FileSearchResultContentType, "FILE_SEARCH_RESULT_CONTENT_TYPE_")
-TOOL_TYPE = _names(TL.ToolType, "TOOL_TYPE_")
-RANKER = _names(TL.Ranker, "RANKER_") | {TL.RANKER_UNSPECIFIED: "auto"}
-TOOL_CHOICE = _names(TL.ToolChoiceType, "TOOL_CHOICE_TYPE_")
-TRUNCATION = _names(TL.TruncationStrategyType, "TRUNCATION_STRATEGY_TYPE_")
-ERROR_CODE = _names(common_pb2.ErrorCode, "ERROR_CODE_")
+ROLE = enum_names(M.MessageRole, "MESSAGE_ROLE_")
+MESSAGE_STATUS = enum_names(M.MessageStatus, "MESSAGE_STATUS_")
+MESSAGE_INCOMPLETE = enum_names(M.MessageIncompleteReason, "MESSAGE_INCOMPLETE_REASON_")
+CONTENT_TYPE = enum_names(M.MessageContentType, "MESSAGE_CONTENT_TYPE_")
+ANNOTATION_TYPE = enum_names(M.AnnotationType, "ANNOTATION_TYPE_")
+IMAGE_DETAIL = enum_names(M.ImageDetail, "IMAGE_DETAIL_")
+ATTACHMENT_TOOL = enum_names(M.AttachmentToolType, "ATTACHMENT_TOOL_TYPE_")
+RUN_STATUS = enum_names(R.RunStatus, "RUN_STATUS_")
+RUN_INCOMPLETE = enum_names(R.RunIncompleteReason, "RUN_INCOMPLETE_REASON_")
+REQUIRED_ACTION = enum_names(R.RequiredActionType, "REQUIRED_ACTION_TYPE_")
+STEP_TYPE = enum_names(S.RunStepType, "RUN_STEP_TYPE_")
+STEP_STATUS = enum_names(S.RunStepStatus, "RUN_STEP_STATUS_")
+OUTPUT_TYPE = enum_names(S.CodeInterpreterOutputType, "CODE_INTERPRETER_OUTPUT_TYPE_")
+RESULT_CONTENT_TYPE = enum_names(S.FileSearchResultContentType, "FILE_SEARCH_RESULT_CONTENT_TYPE_")
+TOOL_TYPE = enum_names(TL.ToolType, "TOOL_TYPE_")
+RANKER = enum_names(TL.Ranker, "RANKER_") | {TL.RANKER_UNSPECIFIED: "auto"}
+TOOL_CHOICE = enum_names(TL.ToolChoiceType, "TOOL_CHOICE_TYPE_")
+TRUNCATION = enum_names(TL.TruncationStrategyType, "TRUNCATION_STRATEGY_TYPE_")
+ERROR_CODE = enum_names(common_pb2.ErrorCode, "ERROR_CODE_")
 _CHOICE_STRINGS = {TL.TOOL_CHOICE_TYPE_NONE, TL.TOOL_CHOICE_TYPE_AUTO, TL.TOOL_CHOICE_TYPE_REQUIRED}
 
 
-def _opt(message: ProtoMessage, field: str) -> Any:
+def optional(message: ProtoMessage, field: str) -> Any:
     """A field with explicit presence: its value, or None when absent."""
     return getattr(message, field) if message.HasField(field) else None
 
@@ -83,16 +83,16 @@ def assistant(a: assistant_pb2.Assistant) -> JsonObject:
         "id": a.id,
         "object": "assistant",
         "created_at": a.created_at,
-        "name": _opt(a, "name"),
-        "description": _opt(a, "description"),
+        "name": optional(a, "name"),
+        "description": optional(a, "description"),
         "model": a.model,
-        "instructions": _opt(a, "instructions"),
+        "instructions": optional(a, "instructions"),
         "tools": [tool(t) for t in a.tools],
         # An assistant's resources reset to {} (UpdateAssistantRequest), never to null.
         "tool_resources": tool_resources(a.tool_resources),
         "metadata": _metadata(a.metadata),
-        "temperature": _opt(a, "temperature"),
-        "top_p": _opt(a, "top_p"),
+        "temperature": optional(a, "temperature"),
+        "top_p": optional(a, "top_p"),
         "response_format": _response_format_of(a),
     }
 
@@ -121,12 +121,12 @@ def message(m: message_pb2.Message) -> JsonObject:
             if m.HasField("incomplete_details")
             else None
         ),
-        "completed_at": _opt(m, "completed_at"),
-        "incomplete_at": _opt(m, "incomplete_at"),
+        "completed_at": optional(m, "completed_at"),
+        "incomplete_at": optional(m, "incomplete_at"),
         "role": ROLE[m.role],
         "content": [content_part(c) for c in m.content],
-        "assistant_id": _opt(m, "assistant_id"),
-        "run_id": _opt(m, "run_id"),
+        "assistant_id": optional(m, "assistant_id"),
+        "run_id": optional(m, "run_id"),
         "attachments": [attachment(a) for a in m.attachments],
         "metadata": _metadata(m.metadata),
     }
@@ -144,11 +144,11 @@ def run(r: run_pb2.Run) -> JsonObject:
             required_action(r.required_action) if r.HasField("required_action") else None
         ),
         "last_error": last_error(r.last_error) if r.HasField("last_error") else None,
-        "expires_at": _opt(r, "expires_at"),
-        "started_at": _opt(r, "started_at"),
-        "cancelled_at": _opt(r, "cancelled_at"),
-        "failed_at": _opt(r, "failed_at"),
-        "completed_at": _opt(r, "completed_at"),
+        "expires_at": optional(r, "expires_at"),
+        "started_at": optional(r, "started_at"),
+        "cancelled_at": optional(r, "cancelled_at"),
+        "failed_at": optional(r, "failed_at"),
+        "completed_at": optional(r, "completed_at"),
         "incomplete_details": (
             {"reason": RUN_INCOMPLETE[r.incomplete_details.reason]}
             if r.HasField("incomplete_details")
@@ -159,10 +159,10 @@ def run(r: run_pb2.Run) -> JsonObject:
         "tools": [tool(t) for t in r.tools],
         "metadata": _metadata(r.metadata),
         "usage": usage(r.usage) if r.HasField("usage") else None,
-        "temperature": _opt(r, "temperature"),
-        "top_p": _opt(r, "top_p"),
-        "max_prompt_tokens": _opt(r, "max_prompt_tokens"),
-        "max_completion_tokens": _opt(r, "max_completion_tokens"),
+        "temperature": optional(r, "temperature"),
+        "top_p": optional(r, "top_p"),
+        "max_prompt_tokens": optional(r, "max_prompt_tokens"),
+        "max_completion_tokens": optional(r, "max_completion_tokens"),
         "truncation_strategy": (
             truncation_strategy(r.truncation_strategy)
             if r.HasField("truncation_strategy")
@@ -186,10 +186,10 @@ def run_step(s: run_step_pb2.RunStep) -> JsonObject:
         "status": STEP_STATUS[s.status],
         "step_details": step_details(s.step_details),
         "last_error": _step_error(s.last_error) if s.HasField("last_error") else None,
-        "expired_at": _opt(s, "expired_at"),
-        "cancelled_at": _opt(s, "cancelled_at"),
-        "failed_at": _opt(s, "failed_at"),
-        "completed_at": _opt(s, "completed_at"),
+        "expired_at": optional(s, "expired_at"),
+        "cancelled_at": optional(s, "cancelled_at"),
+        "failed_at": optional(s, "failed_at"),
+        "completed_at": optional(s, "completed_at"),
         "metadata": _metadata(s.metadata),
         "usage": usage(s.usage) if s.HasField("usage") else None,
     }
@@ -272,7 +272,7 @@ def tool(t: tools_pb2.Tool) -> JsonObject:
 def function_definition(f: tools_pb2.FunctionDefinition) -> JsonObject:
     return {
         "name": f.name,
-        "description": _opt(f, "description"),
+        "description": optional(f, "description"),
         "parameters": struct(f.parameters) if f.HasField("parameters") else None,
         "strict": f.strict,  # absent means false
     }
@@ -317,7 +317,7 @@ def response_format(f: tools_pb2.ResponseFormat) -> JsonObject | str | None:
         s = f.json_schema
         schema = {
             "name": s.name,
-            "description": _opt(s, "description"),
+            "description": optional(s, "description"),
             "schema": struct(s.schema) if s.HasField("schema") else None,
             "strict": s.strict,  # absent means false, the reference's default
         }
@@ -334,7 +334,7 @@ def tool_choice(c: tools_pb2.ToolChoice) -> JsonObject | str:
 
 
 def truncation_strategy(t: tools_pb2.TruncationStrategy) -> JsonObject:
-    return {"type": TRUNCATION[t.type], "last_messages": _opt(t, "last_messages")}
+    return {"type": TRUNCATION[t.type], "last_messages": optional(t, "last_messages")}
 
 
 def struct(s: struct_pb2.Struct) -> JsonObject:
@@ -430,7 +430,7 @@ def tool_call(c: run_step_pb2.ToolCall) -> JsonObject:
         out["function"] = {
             "name": f.name,
             "arguments": f.arguments,
-            "output": _opt(f, "output"),
+            "output": optional(f, "output"),
         }
     elif c.type == TL.TOOL_TYPE_CODE_INTERPRETER:
         ci = c.code_interpreter

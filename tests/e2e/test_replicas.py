@@ -42,7 +42,7 @@ from storage import Storage
 from tests.e2e.servers import server
 from tests.fake_model import FakeModel, hang, text
 from tests.helpers import Client, fresh_database
-from tests.runs.support import TERMINAL, assistant, names, thread, wait_for_status
+from tests.runs.support import PLAIN, TERMINAL, assistant, names, thread, wait_for_status
 
 pytestmark = pytest.mark.slow
 
@@ -371,20 +371,7 @@ async def test_a_replica_without_workers_streams_another_ones_run_live(
 
         # B's stream: every event of the run, in order, deltas included, ending in done.
         assert [e.sequence_number for e in live] == list(range(1, len(live) + 1))
-        assert names(live) == [
-            "thread.run.created",
-            "thread.run.queued",
-            "thread.run.in_progress",
-            "thread.run.step.created",
-            "thread.run.step.in_progress",
-            "thread.message.created",
-            "thread.message.in_progress",
-            "thread.message.delta*",
-            "thread.message.completed",
-            "thread.run.step.completed",
-            "thread.run.completed",
-            "done",
-        ]
+        assert names(live) == PLAIN
         assert delta_text(live) == words
         assert await message_text(client_b, t.id, run.id) == [words]
         completed = next(e for e in live if e.event == "thread.message.completed")
@@ -515,17 +502,7 @@ async def test_a_live_replica_takes_over_the_run_of_a_killed_one(
             assert len(fake.requests) == 1, "the failed run called the model again"
             live_types = ["MessageIncomplete", "RunStepStatusChanged", "RunStatusChanged"]
         else:
-            assert names(rest) == [
-                "thread.run.step.created",
-                "thread.run.step.in_progress",
-                "thread.message.created",
-                "thread.message.in_progress",
-                "thread.message.delta*",
-                "thread.message.completed",
-                "thread.run.step.completed",
-                "thread.run.completed",
-                "done",
-            ]
+            assert names(rest) == PLAIN[3:]
             assert delta_text(rest) == recovered
             assert final.status == R.RUN_STATUS_COMPLETED
             assert [(s.type, s.status) for s in steps.data] == [

@@ -12,7 +12,7 @@ from assistants.v1 import (
 )
 from tests.helpers import Client
 from tests.runs.support import collect
-from tests.vector_stores.support import upload, wait_until_ended
+from tests.vector_stores.support import wait_until_ended
 
 M = message_pb2
 S = run_step_pb2
@@ -48,7 +48,7 @@ def attachment(file_id: str, *kinds: int) -> M.Attachment:
 
 async def store_with(client: Client, *files: tuple[str, bytes]) -> tuple[str, list[str]]:
     """A vector store holding the uploaded files, once ingested: (store id, file ids)."""
-    file_ids = [await upload(client, name, data) for name, data in files]
+    file_ids = [(await client.upload(data, name)).id for name, data in files]
     store = await client.vector_stores.CreateVectorStore(
         VS.CreateVectorStoreRequest(file_ids=file_ids, name="docs")
     )

@@ -12,7 +12,7 @@ import uuid
 import openai
 import pytest
 
-from assistants.v1 import assistant_pb2, file_pb2, run_pb2, thread_pb2, vector_store_service_pb2
+from assistants.v1 import assistant_pb2, run_pb2, thread_pb2, vector_store_service_pb2
 from service.app import Application
 from service.retrieval.ingestion import Ingestion
 from tests.fake_model import FakeModel, text, tool_calls
@@ -28,7 +28,7 @@ from tests.file_search.support import (
     search_step,
     user,
 )
-from tests.helpers import Client, upload_messages
+from tests.helpers import Client
 from tests.vector_stores.support import tiny_pdf, wait_until_ended
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -41,8 +41,7 @@ ANSWER = f"The Model Z kettle's warranty lasts 27 months{MARKER}."
 async def test_a_pdf_answers_a_question_over_grpc(
     client: Client, model: FakeModel, ingestion: Ingestion
 ) -> None:
-    header = file_pb2.FileUploadHeader(filename="kettle.pdf", purpose="assistants")
-    pdf = await client.files.UploadFile(upload_messages(header, tiny_pdf(FACT)))
+    pdf = await client.upload(tiny_pdf(FACT), "kettle.pdf")
     store = await client.vector_stores.CreateVectorStore(
         vector_store_service_pb2.CreateVectorStoreRequest(file_ids=[pdf.id], name="manuals")
     )

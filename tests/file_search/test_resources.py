@@ -17,7 +17,7 @@ from tests.fake_model import FakeModel, text
 from tests.file_search.support import POLICY, VS, M, T, attachment, user
 from tests.helpers import Client, field_violation
 from tests.runs.support import wait_for_status
-from tests.vector_stores.support import rpc_error, upload, wait_until_ended
+from tests.vector_stores.support import rpc_error, wait_until_ended
 
 FS = M.ATTACHMENT_TOOL_TYPE_FILE_SEARCH
 CI = M.ATTACHMENT_TOOL_TYPE_CODE_INTERPRETER
@@ -40,9 +40,9 @@ async def _store_files(client: Client, store_id: str) -> set[str]:
 async def test_attachments_create_then_extend_the_thread_store(
     client: Client, ingestion: Ingestion
 ) -> None:
-    first = await upload(client, "a.txt", b"alpha text")
-    second = await upload(client, "b.txt", b"beta text")
-    code = await upload(client, "data.csv", b"x,y\n1,2\n")
+    first = (await client.upload(b"alpha text", "a.txt")).id
+    second = (await client.upload(b"beta text", "b.txt")).id
+    code = (await client.upload(b"x,y\n1,2\n", "data.csv")).id
     t = await client.threads.CreateThread(
         thread_pb2.CreateThreadRequest(messages=[user("Read this", [attachment(first, FS)])])
     )
@@ -73,7 +73,7 @@ async def test_attachments_create_then_extend_the_thread_store(
 async def test_unknown_attached_files_are_refused_and_change_nothing(
     client: Client, storage: Storage
 ) -> None:
-    real = await upload(client, "a.txt", b"alpha")
+    real = (await client.upload(b"alpha", "a.txt")).id
     missing = "file-" + "x" * 24
     error = await rpc_error(
         client.threads.CreateThread(
@@ -107,7 +107,7 @@ async def test_unknown_attached_files_are_refused_and_change_nothing(
 
 
 async def test_code_interpreter_attachments_stop_at_twenty_files(client: Client) -> None:
-    files = [await upload(client, f"f{i}.txt", b"x") for i in range(21)]
+    files = [(await client.upload(b"x", f"f{i}.txt")).id for i in range(21)]
     t = await client.threads.CreateThread(
         thread_pb2.CreateThreadRequest(
             messages=[user("Hi", [attachment(f, CI) for f in files[:10]])]
@@ -148,7 +148,7 @@ def _helper(*file_ids: str) -> T.ToolResources:
 async def test_vector_stores_helper_creates_the_store_inline(
     client: Client, model: FakeModel, storage: Storage, ingestion: Ingestion
 ) -> None:
-    file_id = await upload(client, "policy.txt", POLICY.encode())
+    file_id = (await client.upload(POLICY.encode(), "policy.txt")).id
     a = await client.assistants.CreateAssistant(
         assistant_pb2.CreateAssistantRequest(
             model="gpt-4o",
@@ -211,7 +211,7 @@ async def test_vector_stores_helper_creates_the_store_inline(
 
 async def test_the_helper_is_refused_on_update(client: Client) -> None:
     a = await client.assistants.CreateAssistant(assistant_pb2.CreateAssistantRequest(model="m"))
-    file_id = await upload(client, "a.txt", b"alpha")
+    file_id = (await client.upload(b"alpha", "a.txt")).id
     await rpc_error(
         client.assistants.UpdateAssistant(
             assistant_pb2.UpdateAssistantRequest(

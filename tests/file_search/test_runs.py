@@ -52,8 +52,8 @@ from tests.file_search.support import (
     user,
 )
 from tests.helpers import Client
-from tests.runs.support import names, wait_for_status
-from tests.vector_stores.support import upload, wait_for, wait_until_ended
+from tests.runs.support import PLAIN, TOOL_CALLS, names, wait_for_status
+from tests.vector_stores.support import wait_for, wait_until_ended
 
 MARKER = "【0:0†policy.txt】"
 ANSWER = f"Refunds are accepted within 30 days{MARKER}. Anything else?"
@@ -111,24 +111,7 @@ async def test_a_run_searches_then_answers_with_a_citation(
     t = await _thread(client, "How long do I have to return a product?")
     events = await run_stream(client, thread_id=t.id, assistant_id=a.id)
 
-    assert names(events) == [
-        "thread.run.created",
-        "thread.run.queued",
-        "thread.run.in_progress",
-        "thread.run.step.created",
-        "thread.run.step.in_progress",
-        "thread.run.step.delta*",
-        "thread.run.step.completed",
-        "thread.run.step.created",
-        "thread.run.step.in_progress",
-        "thread.message.created",
-        "thread.message.in_progress",
-        "thread.message.delta*",
-        "thread.message.completed",
-        "thread.run.step.completed",
-        "thread.run.completed",
-        "done",
-    ]
+    assert names(events) == [*TOOL_CALLS, "thread.run.step.completed", *PLAIN[3:]]
     # One step delta: {index, id, type: file_search, file_search: {}}.
     (delta,) = of(events, "thread.run.step.delta")
     (fragment,) = delta.run_step_delta.delta.step_details.tool_calls
@@ -402,9 +385,9 @@ async def test_the_run_waits_for_the_thread_store_in_progress(
     store_id, _ = policy_store
     await ingestion.stop(5.0)
     try:
-        file_id = await upload(
-            client, "late.txt", b"The late file says the secret word is heliotrope."
-        )
+        file_id = (
+            await client.upload(b"The late file says the secret word is heliotrope.", "late.txt")
+        ).id
         t = await client.threads.CreateThread(
             thread_pb2.CreateThreadRequest(
                 messages=[
@@ -442,7 +425,7 @@ async def test_the_run_waits_for_the_thread_store_in_progress(
 async def test_an_expired_thread_store_fails_the_run(
     client: Client, model: FakeModel, storage: Storage, ingestion: Ingestion
 ) -> None:
-    file_id = await upload(client, "old.txt", b"Old news about refunds.")
+    file_id = (await client.upload(b"Old news about refunds.", "old.txt")).id
     t = await client.threads.CreateThread(
         thread_pb2.CreateThreadRequest(
             messages=[user("Refunds?", [attachment(file_id, M.ATTACHMENT_TOOL_TYPE_FILE_SEARCH)])]

@@ -8,6 +8,7 @@ answers object "file"), §3.6 (purposes, download refusal), §4 (delete cascades
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import time
@@ -27,7 +28,7 @@ from assistants.v1 import (
 )
 from service.app import Application, Principal, RequestContext
 from storage import NO_STREAM, Storage, verify_projections
-from tests.helpers import Client, field_violation, request_id
+from tests.helpers import Client, field_violation, request_id, upload_messages
 
 F = file_pb2
 MIB = 1024 * 1024
@@ -35,32 +36,6 @@ MIB = 1024 * 1024
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
-
-
-async def _messages(
-    header: file_pb2.FileUploadHeader | None, data: bytes, chunk: int
-) -> AsyncIterator[file_pb2.UploadFileRequest]:
-    if header is not None:
-        yield F.UploadFileRequest(header=header)
-    for start in range(0, len(data), chunk):
-        yield F.UploadFileRequest(chunk=data[start : start + chunk])
-
-
-async def upload(
-    client: Client,
-    data: bytes,
-    *,
-    filename: str = "notes.txt",
-    purpose: str = "assistants",
-    chunk: int = 64 * 1024,
-    expires_after: file_pb2.FileExpiresAfter | None = None,
-    metadata: Any = None,
-) -> file_pb2.File:
-    header = F.FileUploadHeader(filename=filename, purpose=purpose, expires_after=expires_after)
-    result: file_pb2.File = await client.files.UploadFile(
-        _messages(header, data, chunk), metadata=metadata
-    )
-    return result
 
 
 async def download(client: Client, file_id: str) -> tuple[file_pb2.File, bytes, list[int]]:
@@ -131,7 +106,7 @@ async def blob_count(storage: Storage, sha256: str) -> tuple[int, int]:
 async def test_upload_small_file(client: Client, storage: Storage) -> None:
     data = b"hello, files\n"
     before = int(time.time())
-    file = await upload(client, data, filename="hello.txt", purpose="assistants")
+    file = await client.upload(data, filename="hello.txt", purpose="assistants")
     assert file.id.startswith("file-") and len(file.id) == len("file-") + 24
     assert file.object == "file"
     assert file.bytes == len(data)
@@ -149,7 +124,7 @@ async def test_upload_small_file(client: Client, storage: Storage) -> None:
 
 async def test_upload_many_chunks_over_one_mib(client: Client, storage: Storage) -> None:
     data = os.urandom(2 * MIB + 12345)
-    file = await upload(client, data, filename="big.bin", purpose="vision", chunk=700_000)
+    file = await client.upload(data, filename="big.bin", purpose="vision", chunk=700_000)
     assert file.bytes == len(data)
     sha256 = hashlib.sha256(data).hexdigest()
     events = await storage.events.read_stream(client.project_id, file.id)
@@ -163,28 +138,28 @@ async def test_upload_many_chunks_over_one_mib(client: Client, storage: Storage)
 
 
 async def test_empty_file_is_stored(client: Client) -> None:
-    file = await upload(client, b"", purpose="vision")
+    file = await client.upload(b"", purpose="vision")
     assert file.bytes == 0
     _, content, sizes = await download(client, file.id)
     assert content == b"" and sizes == []
 
 
 async def test_filename_keeps_only_the_last_path_part(client: Client) -> None:
-    file = await upload(client, b"x", filename="C:\\data\\reports/2024/q1.pdf")
+    file = await client.upload(b"x", filename="C:\\data\\reports/2024/q1.pdf")
     assert file.filename == "q1.pdf"
 
 
 async def test_expires_after_sets_expires_at(client: Client) -> None:
     expires = F.FileExpiresAfter(anchor=F.FILE_EXPIRES_AFTER_ANCHOR_CREATED_AT, seconds=3600)
-    file = await upload(client, b"soon gone", expires_after=expires)
+    file = await client.upload(b"soon gone", expires_after=expires)
     assert file.expires_at == file.created_at + 3600
 
 
 async def test_same_content_is_stored_once(client: Client, storage: Storage) -> None:
     data = os.urandom(MIB + 10)
     sha256 = hashlib.sha256(data).hexdigest()
-    first = await upload(client, data, filename="a.bin")
-    second = await upload(client, data, filename="b.bin", chunk=MIB // 3)
+    first = await client.upload(data, filename="a.bin")
+    second = await client.upload(data, filename="b.bin", chunk=MIB // 3)
     assert first.id != second.id
     # One blob, and the second upload's parts were dropped.
     assert await blob_count(storage, sha256) == (1, 2)
@@ -196,10 +171,31 @@ async def test_same_content_is_stored_once(client: Client, storage: Storage) -> 
 
 async def test_upload_with_idempotency_key_is_answered_once(client: Client) -> None:
     key = request_id()
-    first = await upload(client, b"once", metadata=key)
-    again = await upload(client, b"once", metadata=key)
+    first = await client.upload(b"once", metadata=key)
+    again = await client.upload(b"once", metadata=key)
     assert again == first
     assert ids_of(await list_files(client)) == [first.id]
+
+
+def _expiring(
+    seconds: int,
+    anchor: file_pb2.FileExpiresAfterAnchor.ValueType = F.FILE_EXPIRES_AFTER_ANCHOR_CREATED_AT,
+) -> file_pb2.FileUploadHeader:
+    """A header that is valid but for its expiry."""
+    expires_after = F.FileExpiresAfter(anchor=anchor, seconds=seconds)
+    return F.FileUploadHeader(filename="a.txt", purpose="vision", expires_after=expires_after)
+
+
+async def _refused_upload(
+    first: file_pb2.UploadFileRequest, data: bytes
+) -> AsyncIterator[file_pb2.UploadFileRequest]:
+    """An upload the server refuses at its first message. The content follows a moment later:
+    a grpc.aio client still writing when the status arrives can report INTERNAL instead of
+    the server's status (grpc/grpc#36066), which would make these tests flaky, not wrong."""
+    yield first
+    await asyncio.sleep(0.1)
+    for start in range(0, len(data), 100):
+        yield F.UploadFileRequest(chunk=data[start : start + 100])
 
 
 @pytest.mark.parametrize(
@@ -212,39 +208,18 @@ async def test_upload_with_idempotency_key_is_answered_once(client: Client) -> N
         (F.FileUploadHeader(filename="x" * 513, purpose="vision"), "filename"),
         (F.FileUploadHeader(filename="dir/", purpose="vision"), "filename"),
         (F.FileUploadHeader(filename="a\x00b", purpose="vision"), "filename"),
-        (
-            F.FileUploadHeader(
-                filename="a.txt",
-                purpose="vision",
-                expires_after=F.FileExpiresAfter(
-                    anchor=F.FILE_EXPIRES_AFTER_ANCHOR_CREATED_AT, seconds=3599
-                ),
-            ),
-            "expires_after.seconds",
-        ),
-        (
-            F.FileUploadHeader(
-                filename="a.txt",
-                purpose="vision",
-                expires_after=F.FileExpiresAfter(
-                    anchor=F.FILE_EXPIRES_AFTER_ANCHOR_CREATED_AT, seconds=2_592_001
-                ),
-            ),
-            "expires_after.seconds",
-        ),
-        (
-            F.FileUploadHeader(
-                filename="a.txt", purpose="vision", expires_after=F.FileExpiresAfter(seconds=4000)
-            ),
-            "expires_after.anchor",
-        ),
+        (_expiring(3599), "expires_after.seconds"),
+        (_expiring(2_592_001), "expires_after.seconds"),
+        (_expiring(4000, F.FILE_EXPIRES_AFTER_ANCHOR_UNSPECIFIED), "expires_after.anchor"),
     ],
 )
 async def test_bad_header_changes_nothing(
     client: Client, storage: Storage, header: file_pb2.FileUploadHeader, field: str
 ) -> None:
     data = os.urandom(1000)
-    await invalid(client.files.UploadFile(_messages(header, data, 100)), field)
+    await invalid(
+        client.files.UploadFile(_refused_upload(F.UploadFileRequest(header=header), data)), field
+    )
     assert ids_of(await list_files(client)) == []
     assert await storage.events.read_all(project_id=client.project_id) == []
     assert await blob_count(storage, hashlib.sha256(data).hexdigest()) == (0, 0)
@@ -252,8 +227,9 @@ async def test_bad_header_changes_nothing(
 
 async def test_headerless_or_empty_stream_is_invalid(client: Client, storage: Storage) -> None:
     data = os.urandom(500)
-    await invalid(client.files.UploadFile(_messages(None, data, 100)), "header")
-    await invalid(client.files.UploadFile(_messages(None, b"", 100)), "header")
+    first = F.UploadFileRequest(chunk=data[:100])
+    await invalid(client.files.UploadFile(_refused_upload(first, data[100:])), "header")
+    await invalid(client.files.UploadFile(upload_messages(None, b"", 100)), "header")
     assert ids_of(await list_files(client)) == []
     assert await blob_count(storage, hashlib.sha256(data).hexdigest()) == (0, 0)
 
@@ -278,7 +254,7 @@ async def test_second_header_is_invalid_and_keeps_nothing(client: Client, storag
 async def test_upload_needs_an_api_key(app: Application, grpc_target: str) -> None:
     anonymous = Client(grpc_target, None)
     try:
-        await rpc_error(upload(anonymous, b"x"), grpc.StatusCode.UNAUTHENTICATED)
+        await rpc_error(anonymous.upload(b"x"), grpc.StatusCode.UNAUTHENTICATED)
     finally:
         await anonymous.close()
 
@@ -297,10 +273,10 @@ async def test_get_unknown_and_bad_ids(client: Client) -> None:
 
 async def test_list_pages_filters_and_orders(client: Client) -> None:
     made = [
-        await upload(client, b"1", purpose="assistants"),
-        await upload(client, b"2", purpose="vision"),
-        await upload(client, b"3", purpose="assistants"),
-        await upload(client, b"4", purpose="batch"),
+        await client.upload(b"1", purpose="assistants"),
+        await client.upload(b"2", purpose="vision"),
+        await client.upload(b"3", purpose="assistants"),
+        await client.upload(b"4", purpose="batch"),
     ]
     newest_first = [f.id for f in reversed(made)]
 
@@ -351,7 +327,7 @@ async def test_list_rejects(client: Client, kwargs: dict[str, Any], field: str) 
 
 @pytest.mark.parametrize("purpose", ["assistants", "user_data"])
 async def test_download_refused_for_purpose(client: Client, purpose: str) -> None:
-    file = await upload(client, b"secret", purpose=purpose)
+    file = await client.upload(b"secret", purpose=purpose)
     details = await download_error(client, file.id, grpc.StatusCode.FAILED_PRECONDITION)
     assert details == f"Not allowed to download files of purpose: {purpose}"
 
@@ -359,7 +335,7 @@ async def test_download_refused_for_purpose(client: Client, purpose: str) -> Non
 @pytest.mark.parametrize("purpose", ["vision", "batch", "fine-tune", "evals"])
 async def test_download_allowed_for_purpose(client: Client, purpose: str) -> None:
     data = os.urandom(3000)
-    file = await upload(client, data, purpose=purpose)
+    file = await client.upload(data, purpose=purpose)
     got, content, _ = await download(client, file.id)
     assert got == file and content == data
 
@@ -375,7 +351,7 @@ async def test_download_unknown_file(client: Client) -> None:
 
 
 async def test_delete(client: Client, storage: Storage) -> None:
-    file = await upload(client, b"bye", purpose="vision")
+    file = await client.upload(b"bye", purpose="vision")
     deleted = await client.files.DeleteFile(F.DeleteFileRequest(file_id=file.id))
     assert deleted == common_pb2.DeletedObject(id=file.id, object="file", deleted=True)
     assert await file_events(storage, client, file.id) == ["FileCreated", "FileDeleted"]
@@ -386,7 +362,7 @@ async def test_delete(client: Client, storage: Storage) -> None:
 
 
 async def test_delete_retried_with_its_key_answers_again(client: Client) -> None:
-    file = await upload(client, b"x")
+    file = await client.upload(b"x")
     key = request_id()
     request = F.DeleteFileRequest(file_id=file.id)
     first = await client.files.DeleteFile(request, metadata=key)
@@ -396,7 +372,7 @@ async def test_delete_retried_with_its_key_answers_again(client: Client) -> None
 async def test_other_project_cannot_see_or_touch_a_file(
     client: Client, other_client: Client
 ) -> None:
-    file = await upload(client, b"mine", purpose="vision")
+    file = await client.upload(b"mine", purpose="vision")
     await not_found(other_client.files.GetFile(F.GetFileRequest(file_id=file.id)), file.id)
     await not_found(other_client.files.DeleteFile(F.DeleteFileRequest(file_id=file.id)), file.id)
     details = await download_error(other_client, file.id, grpc.StatusCode.NOT_FOUND)
@@ -408,8 +384,8 @@ async def test_other_project_cannot_see_or_touch_a_file(
 async def test_delete_removes_the_file_from_code_interpreter_resources(
     client: Client, storage: Storage
 ) -> None:
-    file = await upload(client, b"data.csv content", filename="data.csv")
-    kept = await upload(client, b"other", filename="other.csv")
+    file = await client.upload(b"data.csv content", filename="data.csv")
+    kept = await client.upload(b"other", filename="other.csv")
     resources = tools_pb2.ToolResources(
         code_interpreter=tools_pb2.CodeInterpreterResources(file_ids=[file.id, kept.id])
     )
@@ -453,7 +429,7 @@ async def test_delete_removes_the_file_from_code_interpreter_resources(
 async def test_cascade_leaves_other_projects_alone(
     client: Client, other_client: Client, storage: Storage
 ) -> None:
-    file = await upload(client, b"z")
+    file = await client.upload(b"z")
     # Another project may name the same id in its resources; it is not that project's file.
     resources = tools_pb2.ToolResources(
         code_interpreter=tools_pb2.CodeInterpreterResources(file_ids=[file.id])
@@ -501,7 +477,7 @@ async def test_expired_file_reads_as_missing(client: Client, storage: Storage) -
         expected_version=NO_STREAM,
         metadata=ctx.event_metadata(),
     )
-    live = await upload(client, b"fresh", purpose="vision")
+    live = await client.upload(b"fresh", purpose="vision")
 
     await not_found(client.files.GetFile(F.GetFileRequest(file_id=file.id)), file.id)
     assert await download_error(client, file.id, grpc.StatusCode.NOT_FOUND)
@@ -514,8 +490,8 @@ async def test_expired_file_reads_as_missing(client: Client, storage: Storage) -
 
 
 async def test_files_projection_rebuilds_identically(client: Client, database_url: str) -> None:
-    kept = await upload(client, b"kept", purpose="vision")
-    gone = await upload(client, b"gone", purpose="batch")
+    kept = await client.upload(b"kept", purpose="vision")
+    gone = await client.upload(b"gone", purpose="batch")
     await client.files.DeleteFile(F.DeleteFileRequest(file_id=gone.id))
     comparison = await verify_projections(database_url)
     files = next(t for t in comparison.tables if t.table == "files")

@@ -18,7 +18,7 @@ import aiohttp
 import openai
 import pytest
 
-from service.app import Application, IssuedKey
+from service.app import IssuedKey
 from service.http._files import MAX_UPLOAD_BODY_BYTES
 from service.http.server import MAX_BODY_BYTES
 
@@ -40,32 +40,6 @@ PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
 )
-
-
-@pytest.fixture
-async def key(app: Application) -> IssuedKey:
-    return await app.auth.issue_key(f"files-{uuid.uuid4().hex[:12]}")
-
-
-def _client(http_url: str, secret: str) -> openai.AsyncOpenAI:
-    # No retries: an error must show as itself, not as a retried success.
-    return openai.AsyncOpenAI(base_url=http_url, api_key=secret, max_retries=0, timeout=60)
-
-
-@pytest.fixture
-async def sdk(http_url: str, key: IssuedKey) -> AsyncIterator[openai.AsyncOpenAI]:
-    client = _client(http_url, key.secret)
-    yield client
-    await client.close()
-
-
-@pytest.fixture
-async def other_sdk(http_url: str, app: Application) -> AsyncIterator[openai.AsyncOpenAI]:
-    """A client of a second project."""
-    issued = await app.auth.issue_key(f"files-other-{uuid.uuid4().hex[:12]}")
-    client = _client(http_url, issued.secret)
-    yield client
-    await client.close()
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -22,7 +21,7 @@ import openai
 import pytest
 from openai.types import FileObject
 
-from service.app import Application, IssuedKey
+from service.app import IssuedKey
 from tests.fake_model import FakeModel, error
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -67,32 +66,6 @@ GARDEN = (
     "Tomatoes need full sun and regular watering. Prune the side shoots of the plants and "
     "support the stems with stakes as the fruit ripens in late summer."
 )
-
-
-@pytest.fixture
-async def key(app: Application) -> IssuedKey:
-    return await app.auth.issue_key(f"vs-{uuid.uuid4().hex[:12]}")
-
-
-def _client(http_url: str, secret: str) -> openai.AsyncOpenAI:
-    # No retries: an error must show as itself, not as a retried success.
-    return openai.AsyncOpenAI(base_url=http_url, api_key=secret, max_retries=0, timeout=60)
-
-
-@pytest.fixture
-async def sdk(http_url: str, key: IssuedKey) -> AsyncIterator[openai.AsyncOpenAI]:
-    client = _client(http_url, key.secret)
-    yield client
-    await client.close()
-
-
-@pytest.fixture
-async def other_sdk(http_url: str, app: Application) -> AsyncIterator[openai.AsyncOpenAI]:
-    """A client of a second project."""
-    issued = await app.auth.issue_key(f"vs-other-{uuid.uuid4().hex[:12]}")
-    client = _client(http_url, issued.secret)
-    yield client
-    await client.close()
 
 
 @pytest.fixture

@@ -31,6 +31,24 @@ TERMINAL = {
     run_pb2.RUN_STATUS_EXPIRED,
 }
 
+# The reference event order of a run that answers in one message (§7 order a).
+PLAIN = [
+    "thread.run.created",
+    "thread.run.queued",
+    "thread.run.in_progress",
+    "thread.run.step.created",
+    "thread.run.step.in_progress",
+    "thread.message.created",
+    "thread.message.in_progress",
+    "thread.message.delta*",
+    "thread.message.completed",
+    "thread.run.step.completed",
+    "thread.run.completed",
+    "done",
+]
+# The start of a run whose first step calls tools, up to that step's deltas.
+TOOL_CALLS = [*PLAIN[:5], "thread.run.step.delta*"]
+
 
 def text(value: str) -> M.MessageContentInput:
     return M.MessageContentInput(type=M.MESSAGE_CONTENT_TYPE_TEXT, text=value)

@@ -18,6 +18,7 @@ from service.domain import tokens
 from tests.fake_model import FakeModel, length, text, tool_calls
 from tests.helpers import Client
 from tests.runs.support import (
+    PLAIN,
     TERMINAL,
     assistant,
     collect,
@@ -26,7 +27,6 @@ from tests.runs.support import (
     thread,
     wait_for_status,
 )
-from tests.runs.test_flows import PLAIN
 
 R = run_pb2
 RS = run_service_pb2

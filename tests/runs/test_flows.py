@@ -6,24 +6,17 @@ from assistants.v1 import message_pb2, run_pb2, run_service_pb2, run_step_pb2
 from storage import Storage
 from tests.fake_model import FakeModel, text, tool_calls
 from tests.helpers import Client
-from tests.runs.support import assistant, collect, function_tool, names, thread
+from tests.runs.support import (
+    PLAIN,
+    TOOL_CALLS,
+    assistant,
+    collect,
+    function_tool,
+    names,
+    thread,
+)
 
 RS = run_service_pb2
-
-PLAIN = [
-    "thread.run.created",
-    "thread.run.queued",
-    "thread.run.in_progress",
-    "thread.run.step.created",
-    "thread.run.step.in_progress",
-    "thread.message.created",
-    "thread.message.in_progress",
-    "thread.message.delta*",
-    "thread.message.completed",
-    "thread.run.step.completed",
-    "thread.run.completed",
-    "done",
-]
 
 
 async def test_plain_answer_streams_in_reference_order(client: Client, model: FakeModel) -> None:
@@ -68,16 +61,7 @@ async def test_function_call_pauses_then_resumes(client: Client, model: FakeMode
     first = await collect(
         client.runs.CreateRunStream(RS.CreateRunRequest(thread_id=t.id, assistant_id=a.id))
     )
-    assert names(first) == [
-        "thread.run.created",
-        "thread.run.queued",
-        "thread.run.in_progress",
-        "thread.run.step.created",
-        "thread.run.step.in_progress",
-        "thread.run.step.delta*",
-        "thread.run.requires_action",
-        "done",
-    ]
+    assert names(first) == [*TOOL_CALLS, "thread.run.requires_action", "done"]
     deltas = [
         e.run_step_delta.delta.step_details.tool_calls[0]
         for e in first
@@ -102,20 +86,7 @@ async def test_function_call_pauses_then_resumes(client: Client, model: FakeMode
             )
         )
     )
-    assert names(second) == [
-        "thread.run.step.completed",
-        "thread.run.queued",
-        "thread.run.in_progress",
-        "thread.run.step.created",
-        "thread.run.step.in_progress",
-        "thread.message.created",
-        "thread.message.in_progress",
-        "thread.message.delta*",
-        "thread.message.completed",
-        "thread.run.step.completed",
-        "thread.run.completed",
-        "done",
-    ]
+    assert names(second) == ["thread.run.step.completed", *PLAIN[1:]]
     assert second[0].sequence_number == first[-1].sequence_number + 1
     tool_step = second[0].run_step
     assert tool_step.step_details.tool_calls[0].function.output == "70F"

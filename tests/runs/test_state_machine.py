@@ -27,6 +27,7 @@ from tests.conftest import TEST_ENGINE, new_client
 from tests.fake_model import FakeModel, hang, text, tool_calls
 from tests.helpers import Client, request_id
 from tests.runs.support import (
+    PLAIN,
     TERMINAL,
     assistant,
     collect,
@@ -39,7 +40,6 @@ from tests.runs.support import (
     thread,
     wait_for_status,
 )
-from tests.runs.test_flows import PLAIN
 
 R = run_pb2
 RS = run_service_pb2

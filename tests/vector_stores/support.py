@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import io
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
 
-from assistants.v1 import file_pb2, vector_store_pb2, vector_store_service_pb2
+from assistants.v1 import vector_store_pb2, vector_store_service_pb2
 from storage import Storage
 from tests.helpers import Client
 
@@ -19,19 +19,6 @@ IN_PROGRESS = vector_store_pb2.VECTOR_STORE_FILE_STATUS_IN_PROGRESS
 COMPLETED = vector_store_pb2.VECTOR_STORE_FILE_STATUS_COMPLETED
 FAILED = vector_store_pb2.VECTOR_STORE_FILE_STATUS_FAILED
 CANCELLED = vector_store_pb2.VECTOR_STORE_FILE_STATUS_CANCELLED
-
-
-async def _parts(filename: str, data: bytes) -> AsyncIterator[file_pb2.UploadFileRequest]:
-    header = file_pb2.FileUploadHeader(filename=filename, purpose="assistants")
-    yield file_pb2.UploadFileRequest(header=header)
-    for start in range(0, len(data), 64 * 1024):
-        yield file_pb2.UploadFileRequest(chunk=data[start : start + 64 * 1024])
-
-
-async def upload(client: Client, filename: str, data: bytes) -> str:
-    """Uploads a file through the real FileService; returns its id."""
-    file: file_pb2.File = await client.files.UploadFile(_parts(filename, data))
-    return file.id
 
 
 async def rpc_error(call: Awaitable[Any], code: grpc.StatusCode) -> grpc.aio.AioRpcError:

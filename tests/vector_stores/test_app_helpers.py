@@ -10,7 +10,7 @@ from service.app import Application, Principal, RequestContext
 from service.domain import ids
 from storage import NO_STREAM, Storage
 from tests.helpers import Client
-from tests.vector_stores.support import VS, event_types, upload
+from tests.vector_stores.support import VS, event_types
 
 DAY = 86_400
 
@@ -69,8 +69,8 @@ async def test_touch_moves_last_active_and_the_expiry_at_most_once_a_minute(
 async def test_thread_stores_expire_a_week_after_use_and_take_only_new_files(
     client: Client, storage: Storage, app: Application
 ) -> None:
-    first = await upload(client, "one.txt", b"one")
-    second = await upload(client, "two.txt", b"two")
+    first = (await client.upload(b"one", "one.txt")).id
+    second = (await client.upload(b"two", "two.txt")).id
     ctx = context(client)
     store_id = await app.vector_stores.add_to_thread_store(ctx, None, [first])
     store = await client.vector_stores.GetVectorStore(
@@ -90,7 +90,7 @@ async def test_thread_stores_expire_a_week_after_use_and_take_only_new_files(
 
 
 async def test_an_assistant_inline_store_never_expires(client: Client, app: Application) -> None:
-    file_id = await upload(client, "one.txt", b"one")
+    file_id = (await client.upload(b"one", "one.txt")).id
     spec = tools_pb2.VectorStoreSpec(file_ids=[file_id], metadata={"from": "assistant"})
     store_id = await app.vector_stores.create_inline(context(client), spec, for_thread=False)
     store = await client.vector_stores.GetVectorStore(

@@ -18,7 +18,6 @@ from tests.vector_stores.support import (
     event_types,
     get_file,
     rpc_error,
-    upload,
     wait_for,
     wait_until_ended,
 )
@@ -51,7 +50,7 @@ async def test_a_file_is_added_ingested_listed_and_detached(
     client: Client, storage: Storage, ingestion: Ingestion
 ) -> None:
     content = b"The pelican colony nests on the northern cliffs every spring."
-    file_id = await upload(client, "birds.txt", content)
+    file_id = (await client.upload(content, "birds.txt")).id
     store_id = await new_store(client)
     attributes = {
         "author": struct_pb2.Value(string_value="ann"),
@@ -112,7 +111,7 @@ async def test_a_file_is_added_ingested_listed_and_detached(
 
 
 async def test_update_file_replaces_attributes(client: Client, ingestion: Ingestion) -> None:
-    file_id = await upload(client, "a.txt", b"alpha")
+    file_id = (await client.upload(b"alpha", "a.txt")).id
     store_id = await new_store(client)
     await add(client, store_id, file_id, attributes={"a": struct_pb2.Value(bool_value=True)})
     updated = await client.vector_stores.UpdateVectorStoreFile(
@@ -130,7 +129,7 @@ async def test_update_file_replaces_attributes(client: Client, ingestion: Ingest
 
 
 async def test_bad_attributes_are_invalid_argument(client: Client) -> None:
-    file_id = await upload(client, "a.txt", b"alpha")
+    file_id = (await client.upload(b"alpha", "a.txt")).id
     store_id = await new_store(client)
     too_many = {f"k{i}": struct_pb2.Value(number_value=i) for i in range(17)}
     error = await rpc_error(
@@ -151,7 +150,7 @@ async def test_bad_attributes_are_invalid_argument(client: Client) -> None:
 
 async def test_counts_and_status_move_with_ingestion(client: Client, paused: Ingestion) -> None:
     contents = [b"one two three", b"four five six seven"]
-    file_ids = [await upload(client, f"f{i}.txt", c) for i, c in enumerate(contents)]
+    file_ids = [(await client.upload(c, f"f{i}.txt")).id for i, c in enumerate(contents)]
     store = await client.vector_stores.CreateVectorStore(
         VS.CreateVectorStoreRequest(file_ids=file_ids)
     )
@@ -172,9 +171,9 @@ async def test_a_batch_ingests_its_files_and_completes(
     client: Client, storage: Storage, ingestion: Ingestion
 ) -> None:
     file_ids = [
-        await upload(client, f"doc{i}.md", f"# Doc {i}\n\nbody {i}".encode()) for i in range(3)
+        (await client.upload(f"# Doc {i}\n\nbody {i}".encode(), f"doc{i}.md")).id for i in range(3)
     ]
-    extra = await upload(client, "extra.txt", b"not in the batch")
+    extra = (await client.upload(b"not in the batch", "extra.txt")).id
     store_id = await new_store(client, file_ids=[extra])
     batch = await client.vector_stores.CreateVectorStoreFileBatch(
         VS.CreateVectorStoreFileBatchRequest(
@@ -206,7 +205,7 @@ async def test_a_batch_ingests_its_files_and_completes(
 async def test_cancel_marks_in_progress_files_and_the_batch_cancelled(
     client: Client, storage: Storage, paused: Ingestion
 ) -> None:
-    file_ids = [await upload(client, f"c{i}.txt", b"cancel me") for i in range(3)]
+    file_ids = [(await client.upload(b"cancel me", f"c{i}.txt")).id for i in range(3)]
     store_id = await new_store(client)
     batch = await client.vector_stores.CreateVectorStoreFileBatch(
         VS.CreateVectorStoreFileBatchRequest(
@@ -246,7 +245,7 @@ async def test_cancel_marks_in_progress_files_and_the_batch_cancelled(
 
 
 async def test_bad_batches_are_invalid_argument(client: Client) -> None:
-    file_id = await upload(client, "b.txt", b"b")
+    file_id = (await client.upload(b"b", "b.txt")).id
     store_id = await new_store(client)
     cases = [
         (VS.CreateVectorStoreFileBatchRequest(vector_store_id=store_id), "file_ids"),
@@ -285,8 +284,8 @@ async def test_bad_batches_are_invalid_argument(client: Client) -> None:
 async def test_deleting_a_file_detaches_it_from_every_store(
     client: Client, storage: Storage, ingestion: Ingestion
 ) -> None:
-    file_id = await upload(client, "shared.txt", b"shared between two stores")
-    kept = await upload(client, "kept.txt", b"stays")
+    file_id = (await client.upload(b"shared between two stores", "shared.txt")).id
+    kept = (await client.upload(b"stays", "kept.txt")).id
     first = await new_store(client, file_ids=[file_id, kept])
     second = await new_store(client, file_ids=[file_id])
     await wait_until_ended(client, first)
@@ -312,7 +311,7 @@ async def test_deleting_a_file_detaches_it_from_every_store(
 
 async def test_content_pages_follow_next_page(client: Client, ingestion: Ingestion) -> None:
     text = "".join(f"line {i:06d} of a long file\n" for i in range(2000))
-    file_id = await upload(client, "long.txt", text.encode())
+    file_id = (await client.upload(text.encode(), "long.txt")).id
     store_id = await new_store(client, file_ids=[file_id])
     await wait_until_ended(client, store_id)
     pages, token = [], ""
@@ -337,7 +336,7 @@ async def test_content_pages_follow_next_page(client: Client, ingestion: Ingesti
 
 
 async def test_list_files_pages(client: Client, paused: Ingestion) -> None:
-    file_ids = [await upload(client, f"p{i}.txt", b"page") for i in range(5)]
+    file_ids = [(await client.upload(b"page", f"p{i}.txt")).id for i in range(5)]
     store_id = await new_store(client, file_ids=file_ids)
     first = await client.vector_stores.ListVectorStoreFiles(
         VS.ListVectorStoreFilesRequest(
@@ -358,7 +357,7 @@ async def test_the_projections_rebuild_identically_from_the_log(
 ) -> None:
     """apply_vector_store_event writes only projection tables, and a replay of the log gives
     the same rows (leases aside)."""
-    file_ids = [await upload(client, f"r{i}.txt", b"rebuild me") for i in range(3)]
+    file_ids = [(await client.upload(b"rebuild me", f"r{i}.txt")).id for i in range(3)]
     store_id = await new_store(client, file_ids=file_ids[:1])
     batch = await client.vector_stores.CreateVectorStoreFileBatch(
         VS.CreateVectorStoreFileBatchRequest(vector_store_id=store_id, file_ids=file_ids[1:])

@@ -26,7 +26,6 @@ from tests.vector_stores.support import (
     rpc_error,
     tiny_docx,
     tiny_pdf,
-    upload,
     wait_for,
     wait_until_ended,
 )
@@ -56,7 +55,7 @@ MARKERS = {
 async def test_every_supported_format_is_ingested(
     client: Client, storage: Storage, ingestion: Ingestion
 ) -> None:
-    ids = {name: await upload(client, name, data) for name, data in FORMATS.items()}
+    ids = {name: (await client.upload(data, name)).id for name, data in FORMATS.items()}
     store = await client.vector_stores.CreateVectorStore(
         VS.CreateVectorStoreRequest(file_ids=list(ids.values()))
     )
@@ -107,7 +106,7 @@ async def _truthy(value: Awaitable[int]) -> bool:
 async def test_unreadable_files_fail_with_their_code(
     client: Client, storage: Storage, ingestion: Ingestion, filename: str, data: bytes, code: int
 ) -> None:
-    file_id = await upload(client, filename, data)
+    file_id = (await client.upload(data, filename)).id
     store = await client.vector_stores.CreateVectorStore(
         VS.CreateVectorStoreRequest(file_ids=[file_id])
     )
@@ -131,7 +130,7 @@ async def test_a_worker_lost_mid_batch_is_taken_over_without_duplicates(
     client: Client, storage: Storage, embedder: ProviderEmbedder, paused: Ingestion
 ) -> None:
     text = " ".join(f"word{i}" for i in range(3000))
-    file_ids = [await upload(client, f"big{i}.txt", f"{i} {text}".encode()) for i in range(6)]
+    file_ids = [(await client.upload(f"{i} {text}".encode(), f"big{i}.txt")).id for i in range(6)]
     store = await client.vector_stores.CreateVectorStore(VS.CreateVectorStoreRequest())
     lost = Ingestion(storage, embedder, concurrency=1, lease_seconds=2.0, poll_seconds=0.1)
     lost.start()
@@ -216,7 +215,7 @@ async def test_search_finds_the_right_file_first(client: Client, ingestion: Inge
         "volcanoes.txt": b"Volcanoes erupt when magma pressure builds beneath the crust.",
         "taxes.txt": b"Quarterly tax filings are due at the end of each fiscal quarter.",
     }
-    ids = {name: await upload(client, name, data) for name, data in docs.items()}
+    ids = {name: (await client.upload(data, name)).id for name, data in docs.items()}
     store = await client.vector_stores.CreateVectorStore(
         VS.CreateVectorStoreRequest(file_ids=list(ids.values()))
     )
@@ -237,35 +236,25 @@ async def test_search_finds_the_right_file_first(client: Client, ingestion: Inge
     assert result.data[0].filename == "volcanoes.txt"
     assert "magma" in result.data[0].content[0].text
     assert 0 <= result.data[0].score <= 1
-    birds = await client.vector_stores.SearchVectorStore(
-        VS.SearchVectorStoreRequest(
-            vector_store_id=store.id,
-            query=["pelicans fish"],
-            filters=VS.AttributeFilter(
-                comparison=VS.ComparisonFilter(
-                    key="topic",
-                    type=VS.COMPARISON_TYPE_EQ,
-                    value=struct_pb2.Value(string_value="birds"),
-                )
-            ),
+
+    async def search(query: str, topic: str) -> VS.SearchVectorStoreResponse:
+        """The hits among the files whose topic is `topic`."""
+        topic_is = VS.ComparisonFilter(
+            key="topic", type=VS.COMPARISON_TYPE_EQ, value=struct_pb2.Value(string_value=topic)
         )
-    )
+        found: VS.SearchVectorStoreResponse = await client.vector_stores.SearchVectorStore(
+            VS.SearchVectorStoreRequest(
+                vector_store_id=store.id,
+                query=[query],
+                filters=VS.AttributeFilter(comparison=topic_is),
+            )
+        )
+        return found
+
+    birds = await search("pelicans fish", "birds")
     assert [r.file_id for r in birds.data] == [ids["pelicans.txt"]]
     assert dict(birds.data[0].attributes) == {"topic": struct_pb2.Value(string_value="birds")}
-    none = await client.vector_stores.SearchVectorStore(
-        VS.SearchVectorStoreRequest(
-            vector_store_id=store.id,
-            query=["magma"],
-            filters=VS.AttributeFilter(
-                comparison=VS.ComparisonFilter(
-                    key="topic",
-                    type=VS.COMPARISON_TYPE_EQ,
-                    value=struct_pb2.Value(string_value="geology"),
-                )
-            ),
-        )
-    )
-    assert not none.data
+    assert not (await search("magma", "geology")).data
 
 
 @pytest.mark.parametrize(
@@ -350,7 +339,7 @@ async def test_embedding_failures_are_retried_then_fail_with_server_error(
     try:
         # One failure is retried and the file completes.
         fake_model.script_embeddings(error(500, times=1))
-        first = await upload(client, "retried.txt", b"retried after one failure")
+        first = (await client.upload(b"retried after one failure", "retried.txt")).id
         store = await client.vector_stores.CreateVectorStore(
             VS.CreateVectorStoreRequest(file_ids=[first])
         )
@@ -359,7 +348,7 @@ async def test_embedding_failures_are_retried_then_fail_with_server_error(
         assert (await get_file(client, store.id, first)).status == COMPLETED
         # Failures on every attempt fail the file.
         fake_model.script_embeddings(error(500, times=10))
-        second = await upload(client, "doomed.txt", b"never embedded")
+        second = (await client.upload(b"never embedded", "doomed.txt")).id
         await client.vector_stores.CreateVectorStoreFile(
             VS.CreateVectorStoreFileRequest(vector_store_id=store.id, file_id=second)
         )

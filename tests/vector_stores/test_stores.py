@@ -11,7 +11,7 @@ from google.protobuf import field_mask_pb2
 from assistants.v1 import common_pb2, file_pb2, tools_pb2, vector_store_pb2
 from storage import Storage
 from tests.helpers import Client, field_violation, request_id
-from tests.vector_stores.support import VS, event_types, rpc_error, upload
+from tests.vector_stores.support import VS, event_types, rpc_error
 
 DAY = 86_400
 
@@ -103,7 +103,7 @@ async def test_update_merges_metadata_and_expires_after_null_removes_expiry(
 
 
 async def test_delete_removes_the_store_but_not_its_files(client: Client, storage: Storage) -> None:
-    file_id = await upload(client, "keep.txt", b"kept text")
+    file_id = (await client.upload(b"kept text", "keep.txt")).id
     store = await create(client, file_ids=[file_id])
     deleted = await client.vector_stores.DeleteVectorStore(
         VS.DeleteVectorStoreRequest(vector_store_id=store.id)
@@ -230,7 +230,7 @@ async def test_bad_ids_are_invalid_argument(client: Client) -> None:
 async def test_another_projects_store_and_files_are_not_found(
     client: Client, other_client: Client
 ) -> None:
-    file_id = await upload(client, "mine.txt", b"private words")
+    file_id = (await client.upload(b"private words", "mine.txt")).id
     store = await create(client, file_ids=[file_id])
     for call in (
         other_client.vector_stores.GetVectorStore(
