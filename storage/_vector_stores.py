@@ -132,10 +132,12 @@ def _batch(row: asyncpg.Record) -> vector_store_pb2.VectorStoreFileBatch:
 
 
 def _chunking(data: dict[str, Any] | None) -> tuple[int, int]:
-    static = (data or {}).get("static") or {}
-    return int(static.get("max_chunk_size_tokens", 800)), int(
-        static.get("chunk_overlap_tokens", 400)
-    )
+    """A file's (max, overlap) tokens. Its strategy is stored resolved (auto as static
+    800/400), in proto3 JSON, which leaves zeros out: an absent overlap is 0."""
+    static = (data or {}).get("static")
+    if not static:
+        return 800, 400
+    return int(static.get("max_chunk_size_tokens", 800)), int(static.get("chunk_overlap_tokens", 0))
 
 
 class VectorStoreReads:

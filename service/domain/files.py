@@ -25,6 +25,8 @@ FILENAME_MAX = 512
 MAX_BYTES = 512 * 1024 * 1024
 EXPIRES_AFTER_MIN_SECONDS = 3600
 EXPIRES_AFTER_MAX_SECONDS = 2_592_000
+# Batch files expire after this unless the upload says otherwise.
+BATCH_EXPIRES_SECONDS = 30 * 86_400
 LIST_LIMIT_MAX = 10_000
 
 
@@ -65,9 +67,10 @@ def check_purpose(purpose: str) -> None:
 
 
 def expires_after_seconds(header: file_pb2.FileUploadHeader) -> int | None:
-    """The checked expiry delay of an upload, or None when it never expires."""
+    """The checked expiry delay of an upload, or None when it never expires. Batch files
+    expire after 30 days unless told otherwise, as the SDK documents of the hosted API."""
     if not header.HasField("expires_after"):
-        return None
+        return BATCH_EXPIRES_SECONDS if header.purpose == "batch" else None
     expires = header.expires_after
     if expires.anchor != file_pb2.FILE_EXPIRES_AFTER_ANCHOR_CREATED_AT:
         if expires.anchor == file_pb2.FILE_EXPIRES_AFTER_ANCHOR_UNSPECIFIED:
