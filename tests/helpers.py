@@ -25,6 +25,7 @@ from assistants.v1 import (
     message_pb2_grpc,
     run_service_pb2_grpc,
     thread_pb2_grpc,
+    vector_store_service_pb2,
     vector_store_service_pb2_grpc,
 )
 
@@ -116,6 +117,13 @@ class Client:
 
     async def close(self) -> None:
         await self.channel.close()
+
+    async def new_store(self, name: str = "resources") -> str:
+        """The id of a new, empty vector store of the client's project."""
+        store = await self.vector_stores.CreateVectorStore(
+            vector_store_service_pb2.CreateVectorStoreRequest(name=name)
+        )
+        return str(store.id)
 
     async def upload(
         self,

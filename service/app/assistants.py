@@ -36,6 +36,8 @@ class Assistants:
     ) -> assistant_pb2.Assistant:
         if prior := await previous_payload(self._events, ctx, events_pb2.AssistantCreated):
             return prior.assistant
+        check_tool_resources(request.tool_resources, on_create=True)
+        await self._threads.require_stores(ctx, request.tool_resources.file_search.vector_store_ids)
         request = await self._with_inline_store(ctx, request)
         assistant = rules.new_assistant(request, ids.new_id(ids.ASSISTANT), int(time.time()))
         created = events_pb2.AssistantCreated(assistant=assistant)
@@ -94,9 +96,13 @@ class Assistants:
 
         async def attempt() -> assistant_pb2.Assistant:
             current = await self._load(ctx, request.assistant_id)
-            updated = events_pb2.AssistantUpdated(
-                assistant=rules.updated_assistant(current.assistant, request)
+            assistant = rules.updated_assistant(current.assistant, request)
+            await self._threads.require_stores(
+                ctx,
+                assistant.tool_resources.file_search.vector_store_ids,
+                current.assistant.tool_resources.file_search.vector_store_ids,
             )
+            updated = events_pb2.AssistantUpdated(assistant=assistant)
             result = await append(
                 self._events, ctx, request.assistant_id, KIND, [updated], current.version
             )

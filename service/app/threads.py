@@ -68,6 +68,7 @@ class Threads:
         self._events = storage.events
         self._reads = storage.reads
         self._files = storage.files
+        self._store_reads = storage.vector_stores
         self._heads: OrderedDict[tuple[str, str], ThreadHead] = OrderedDict()
         # Set by the Application once its vector stores exist: attachments for file_search
         # and the vector_stores helper need them.
@@ -95,6 +96,7 @@ class Threads:
         file ids for code_interpreter ones). Everything is checked before anything is made,
         so a bad request changes nothing. Raises InvalidArgumentError."""
         check_tool_resources(request.tool_resources, on_create=True)
+        await self.require_stores(ctx, request.tool_resources.file_search.vector_store_ids)
         checked = thread_pb2.CreateThreadRequest()
         checked.CopyFrom(request)
         checked.tool_resources.CopyFrom(with_store_placeholder(request.tool_resources))
@@ -200,6 +202,23 @@ class Threads:
                     param, f"Invalid '{param}': No such File object: {file_id}"
                 )
 
+    async def require_stores(
+        self, ctx: RequestContext, store_ids: Sequence[str], known: Sequence[str] = ()
+    ) -> None:
+        """Raises InvalidArgumentError naming the first of store_ids (tool_resources'
+        file_search.vector_store_ids) that is not a vector store of the project; the `known`
+        ones (already held) are not looked up again."""
+        param = "tool_resources.file_search.vector_store_ids"
+        now = int(time.time())
+        for i, store_id in enumerate(store_ids):
+            if store_id in known:
+                continue
+            if await self._store_reads.get_vector_store(ctx.project_id, store_id, now) is None:
+                raise InvalidArgumentError(
+                    f"{param}[{i}]",
+                    f"Invalid '{param}[{i}]': No vector store found with id '{store_id}'.",
+                )
+
     def _stores(self) -> ToolResourceStores:
         if self.vector_stores is None:
             raise InvalidArgumentError(
@@ -222,6 +241,11 @@ class Threads:
         async def attempt() -> thread_pb2.Thread:
             current = await self.load(ctx, request.thread_id)
             thread = rules.updated_thread(current.thread, request)
+            await self.require_stores(
+                ctx,
+                thread.tool_resources.file_search.vector_store_ids,
+                current.thread.tool_resources.file_search.vector_store_ids,
+            )
             updated = events_pb2.ThreadUpdated(thread=thread)
             await append(self._events, ctx, thread.id, KIND, [updated], current.version)
             return thread

@@ -28,6 +28,7 @@ from assistants.v1 import (
     run_service_pb2,
     thread_pb2,
     tools_pb2,
+    vector_store_service_pb2,
 )
 from service.app import Application, Principal, RequestContext
 from service.errors import InvalidArgumentError
@@ -1429,7 +1430,13 @@ async def test_app_defaults_what_json_leaves_null(app: Application, ctx: Request
 async def test_app_update_resets_nulls_and_merges_metadata(
     app: Application, ctx: RequestContext
 ) -> None:
-    created = await app.assistants.create(ctx, parse.create_assistant(ASSISTANT_JSON))
+    # tool_resources may name only a store of the project: the parsed one is replaced.
+    store = await app.vector_stores.create(
+        ctx, vector_store_service_pb2.CreateVectorStoreRequest(name="resources")
+    )
+    request = parse.create_assistant(ASSISTANT_JSON)
+    request.tool_resources.file_search.vector_store_ids[:] = [store.id]
+    created = await app.assistants.create(ctx, request)
     body = {"name": None, "temperature": None, "tools": [], "metadata": {"tier": "2", "new": "x"}}
     updated = await app.assistants.update(ctx, parse.update_assistant(created.id, body))
     assert not updated.HasField("name")

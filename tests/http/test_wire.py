@@ -162,7 +162,7 @@ async def _steps(client: Client, run: dict[str, Any]) -> list[run_step_pb2.RunSt
 
 
 async def test_assistant_with_every_field(client: Client) -> None:
-    file_id, store_id = ids.new_id(ids.FILE), ids.new_id(ids.VECTOR_STORE)
+    file_id, store_id = ids.new_id(ids.FILE), await client.new_store()
     tools = [
         TL.Tool(type=TL.TOOL_TYPE_CODE_INTERPRETER),
         TL.Tool(type=TL.TOOL_TYPE_FILE_SEARCH),
@@ -371,7 +371,7 @@ async def test_assistant_list_pages_and_delete(client: Client) -> None:
 async def test_thread_and_its_messages(client: Client) -> None:
     file_id = (await client.upload(b"x,y\n1,2\n", "points.csv")).id
     image_id = ids.new_id(ids.FILE)
-    store_id = ids.new_id(ids.VECTOR_STORE)
+    store_id = await client.new_store()
     created = await client.threads.CreateThread(
         thread_pb2.CreateThreadRequest(
             messages=[
