@@ -533,7 +533,12 @@ class ChunkStore:
     async def delete(
         self, project_id: str, vector_store_id: str, file_id: str | None = None
     ) -> None:
-        """Deletes a file's chunks in a store, or all of the store's when file_id is None."""
+        """Deletes a file's chunks in a store, or all of the store's when file_id is None.
+
+        A file's chunks go only while the file is not in the store: this runs after the
+        detach committed, and a re-attachment ingested meanwhile keeps the chunks it wrote
+        (an attachment's ingestion replaces whatever chunks the file had in the store).
+        """
         if file_id is None:
             await self._pool.execute(
                 "DELETE FROM chunks WHERE project_id = $1 AND vector_store_id = $2",
@@ -543,7 +548,9 @@ class ChunkStore:
         else:
             await self._pool.execute(
                 "DELETE FROM chunks"
-                " WHERE project_id = $1 AND vector_store_id = $2 AND file_id = $3",
+                " WHERE project_id = $1 AND vector_store_id = $2 AND file_id = $3"
+                " AND NOT EXISTS (SELECT 1 FROM vector_store_files f"
+                " WHERE f.vector_store_id = $2 AND f.file_id = $3)",
                 project_id,
                 vector_store_id,
                 file_id,

@@ -240,6 +240,22 @@ class VectorStoreReads:
         )
         return batch_id
 
+    async def batches_in_progress_of(
+        self, project_id: str, vector_store_id: str, file_ids: Sequence[str]
+    ) -> dict[str, int]:
+        """The batches that files among file_ids are in progress in: for each, how many of
+        those files."""
+        rows = await self._pool.fetch(
+            "SELECT batch_id, count(*) AS files FROM vector_store_files"
+            " WHERE vector_store_id = $1 AND project_id = $2 AND file_id = ANY($3::text[])"
+            " AND status = $4 AND batch_id IS NOT NULL GROUP BY batch_id",
+            vector_store_id,
+            project_id,
+            list(file_ids),
+            IN_PROGRESS,
+        )
+        return {r["batch_id"]: r["files"] for r in rows}
+
     async def files_in_progress(self, project_id: str, vector_store_ids: Sequence[str]) -> int:
         count: int = await self._pool.fetchval(
             "SELECT count(*) FROM vector_store_files"

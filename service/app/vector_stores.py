@@ -353,6 +353,7 @@ class VectorStores:
                 )
                 for e in entries
             ]
+            payloads += await self._batches_taken_over(ctx, store_id, [e.file_id for e in entries])
             return await append(self._events, ctx, store_id, KIND, payloads, current.version)
 
         result = await retry_on_conflict(attempt)
@@ -505,7 +506,8 @@ class VectorStores:
 
     async def touch(self, project_id: str, vector_store_ids: Sequence[str]) -> None:
         """Records that runs used the stores now (last_active_at, and the expiry anchored on
-        it), at most once a minute per store. A store changed meanwhile is left as it is."""
+        it), at most once a minute per store. A store changed meanwhile, or expired, is left
+        as it is."""
         now = int(time.time())
         metadata = events_pb2.EventMetadata(project_id=project_id)
         for store_id in vector_store_ids:
@@ -513,6 +515,8 @@ class VectorStores:
             if found is None:
                 continue
             store = found.vector_store
+            if store.status == vector_store_pb2.VECTOR_STORE_STATUS_EXPIRED:
+                continue  # an expired store stays expired: a use does not revive it
             if now - store.last_active_at < TOUCH_INTERVAL_SECONDS:
                 continue
             updated = events_pb2.VectorStoreUpdated(vector_store=rules.touched(_stored(store), now))
@@ -558,8 +562,10 @@ class VectorStores:
     ) -> None:
         """Appends VectorStoreFileDetached, with the batch's end when the file was the last
         of its batch in progress, then drops the file's chunks (best effort: chunks of a
-        detached file are invisible to search anyway). Raises NotFoundError when the file is
-        not in the store."""
+        detached file are invisible to search anyway). The drop spares the chunks of a
+        re-attachment ingested since the detach (storage.chunks.delete deletes only while
+        the file is not in the store). Raises NotFoundError when the file is not in the
+        store."""
         current = await self._load(ctx, vector_store_id)
         file = await self._reads.get_vector_store_file(ctx.project_id, vector_store_id, file_id)
         if file is None:
@@ -581,6 +587,24 @@ class VectorStores:
             )
         log.info("file detached", extra={"vector_store_id": vector_store_id, "file_id": file_id})
         await self._delete_chunks(ctx.project_id, vector_store_id, file_id)
+
+    async def _batches_taken_over(
+        self, ctx: RequestContext, vector_store_id: str, file_ids: Sequence[str]
+    ) -> Sequence[Message]:
+        """The ends (completed) of the batches in progress whose files still in progress are
+        all among file_ids: attaching those files again moves them out of their batch, which
+        no ingestion would end otherwise."""
+        ends: list[Message] = []
+        moved = await self._reads.batches_in_progress_of(ctx.project_id, vector_store_id, file_ids)
+        for other_id, count in sorted(moved.items()):
+            found = await self._reads.get_batch(ctx.project_id, vector_store_id, other_id)
+            if found is None or found.batch.status != rules.IN_PROGRESS:
+                continue
+            if found.batch.file_counts.in_progress > count:
+                continue
+            ended = rules.ended_batch(found.batch, rules.COMPLETED)
+            ends.append(events_pb2.VectorStoreFileBatchUpdated(batch=ended))
+        return ends
 
     async def _batch_end(
         self, ctx: RequestContext, vector_store_id: str, file_id: str

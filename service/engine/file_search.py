@@ -245,16 +245,26 @@ class FileSearch:
 
     async def ready_stores(self, project_id: str, run: run_pb2.Run) -> list[str]:
         """The stores to search, once the thread's have no file in progress (up to 60 s; the
-        assistant's are not waited for). Raises FileSearchFailed for an expired thread store."""
+        assistant's are not waited for). Raises FileSearchFailed for an expired thread store;
+        an expired store of the assistant's is left out (its data is no longer served)."""
         own, threads = await self.stores_of(project_id, run)
         reads = self._storage.vector_stores
-        for store_id in threads:
+        expired: set[str] = set()
+        for store_id in own + threads:
             found = await reads.get_vector_store(project_id, store_id, int(time.time()))
             if found is not None and found.vector_store.status == _EXPIRED:
-                raise FileSearchFailed(
-                    f"The thread's vector store {store_id} has expired, so file_search cannot "
-                    "run. Create a new thread, or attach a new vector store to this one."
-                )
+                expired.add(store_id)
+        if expired & set(threads):
+            store_id = next(s for s in threads if s in expired)
+            raise FileSearchFailed(
+                f"The thread's vector store {store_id} has expired, so file_search cannot "
+                "run. Create a new thread, or attach a new vector store to this one."
+            )
+        if expired:
+            log.info(
+                "expired stores not searched", extra={"run_id": run.id, "stores": sorted(expired)}
+            )
+        own = [s for s in own if s not in expired]
         deadline = time.monotonic() + self._wait_seconds
         while threads and time.monotonic() < deadline:
             if not await reads.files_in_progress(project_id, threads):

@@ -7,7 +7,8 @@ and the file's row, checks the job is still theirs (in progress, the same attach
 lease), writes the chunks and the extracted text, and appends VectorStoreFileUpdated (and the
 batch's end with its last file). A job that was detached, cancelled or taken over meanwhile
 writes nothing, so nothing is ingested twice; a job whose worker died is claimed again once
-its lease lapses.
+its lease lapses. A job whose file is gone (deleted, racing the attachment, or expired) ends
+by detaching the file, as the file's deletion does.
 """
 
 from __future__ import annotations
@@ -53,6 +54,12 @@ class _Ready:
 class _Failed:
     code: str
     message: str
+
+
+@dataclass(frozen=True)
+class _Gone:
+    """The file was deleted (or expired): the job ends by detaching it from the store, as
+    the file's deletion would have, had it not raced the attachment."""
 
 
 class Ingestion:
@@ -165,12 +172,15 @@ class Ingestion:
 
     # One job.
 
-    async def _prepare(self, job: IngestionJob) -> _Ready | _Failed:
-        found = await self._storage.files.get_file(job.project_id, job.file_id)
+    async def _prepare(self, job: IngestionJob) -> _Ready | _Failed | _Gone:
+        files = self._storage.files
+        found = await files.get_file(job.project_id, job.file_id)
         if found is None:
-            return _Failed("invalid_file", "The file was deleted or has expired.")
+            return _Gone()
         data = await self._read(found.sha256)
         if data is None:
+            if await files.get_file(job.project_id, job.file_id) is None:
+                return _Gone()  # deleted (with its bytes) while we read
             return _Failed("invalid_file", "The file's content could not be read.")
         for attempt in range(self._embed_attempts):
             try:
@@ -204,13 +214,19 @@ class Ingestion:
         except BlobNotFoundError:
             return None
 
-    async def _finish(self, job: IngestionJob, result: _Ready | _Failed) -> None:
+    async def _finish(self, job: IngestionJob, result: _Ready | _Failed | _Gone) -> None:
         async with self._storage.ingestion_jobs.hold(self.owner, job) as held:
             if held is None:
                 log.info("ingestion dropped: the file is no longer this job's", extra=_ids(job))
                 return
+            payload: Message
             if isinstance(result, _Ready):
                 payload = await self._completed(held, job, result)
+            elif isinstance(result, _Gone):
+                # Nothing was written for this attachment; the batch ends without the file.
+                payload = events_pb2.VectorStoreFileDetached(
+                    vector_store_id=job.vector_store_id, file_id=job.file_id
+                )
             else:
                 ended = rules.ended_file(
                     held.vector_store_file,
@@ -232,7 +248,12 @@ class Ingestion:
                 ),
                 connection=held.conn,
             )
-        outcome = "completed" if isinstance(result, _Ready) else f"failed: {result.code}"
+        if isinstance(result, _Ready):
+            outcome = "completed"
+        elif isinstance(result, _Gone):
+            outcome = "detached: the file is gone"
+        else:
+            outcome = f"failed: {result.code}"
         log.info("ingestion ended", extra={**_ids(job), "outcome": outcome})
 
     async def _completed(

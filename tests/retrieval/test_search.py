@@ -579,8 +579,10 @@ async def test_replace_swaps_a_files_chunks_in_the_callers_transaction(
         project.id, [store_id], ["tsunamis cross oceans"], max_num_results=1, mode="vector"
     )
     assert hits[0].text == "Tsunamis cross oceans." and hits[0].score == pytest.approx(1.0)
+    # A file's chunks are deleted only once it has left the store (a detach deletes after it
+    # commits), so a late delete cannot take a re-attachment's chunks.
     await chunks.delete(project.id, store_id, file_id)
-    assert await texts("tsunamis") == []
+    assert len(await texts("tsunamis")) == 2
 
 
 async def test_vector_index_exists_for_the_embedders_dimension(env: Env, corpus: Corpus) -> None:
