@@ -31,6 +31,9 @@ TOOL_NAME = "file_search"
 DEFAULT_MAX_RESULTS = 20
 TOKEN_BUDGET = 16_000
 THREAD_STORE_WAIT_SECONDS = 60.0
+# A call's queries beyond these are dropped, and each is cut to this length.
+MAX_QUERIES = 5
+MAX_QUERY_CHARS = 2_000
 _POLL_SECONDS = 0.5
 _EXPIRED = vector_store_pb2.VECTOR_STORE_STATUS_EXPIRED
 Turns = Sequence[tuple[run_step_pb2.RunStep, message_pb2.Message | None]]
@@ -108,11 +111,12 @@ def new_call(call_id: str, opts: tools_pb2.FileSearchOptions) -> S.ToolCall:
 
 def parse_queries(arguments: str) -> list[str]:
     """The queries of a call: `{"queries": [...]}` or `{"query": "..."}`; anything else is no
-    query (a model that sends a bare string gets it searched as is)."""
+    query (a model that sends a bare string gets it searched as is). At most MAX_QUERIES
+    distinct ones: each is embedded and searched."""
     try:
         parsed = json.loads(arguments) if arguments.strip() else {}
-    except ValueError:
-        return [arguments.strip()] if arguments.strip() else []
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
+        return [arguments.strip()[:MAX_QUERY_CHARS]] if arguments.strip() else []
     found: list[str] = []
     if isinstance(parsed, str):
         found.append(parsed)
@@ -125,7 +129,8 @@ def parse_queries(arguments: str) -> list[str]:
         one = parsed.get("query")
         if isinstance(one, str):
             found.append(one)
-    return [q.strip() for q in found if q.strip()]
+    queries = dict.fromkeys(q.strip()[:MAX_QUERY_CHARS] for q in found if q.strip())
+    return list(queries)[:MAX_QUERIES]
 
 
 def with_results(call: S.ToolCall, hits: Sequence[SearchHit]) -> S.ToolCall:

@@ -635,7 +635,16 @@ async def test_a_store_deleted_between_attach_and_run_gives_no_results(
 
 @pytest.mark.parametrize(
     "arguments",
-    ["not json {", '{"queries": 5}', "[1, 2]", '{"queries": [null, ""]}', "", '{"query": {}}'],
+    [
+        "not json {",
+        '{"queries": 5}',
+        "[1, 2]",
+        '{"queries": [null, ""]}',
+        "",
+        '{"query": {}}',
+        "[" * 100_000 + "]" * 100_000,  # deep enough to exhaust the JSON parser's recursion
+    ],
+    ids=["not-json", "number", "list", "nulls", "empty", "object", "deep"],
 )
 async def test_malformed_arguments_and_no_stores_complete_the_run(
     client: Client, model: FakeModel, arguments: str
@@ -650,3 +659,15 @@ async def test_malformed_arguments_and_no_stores_complete_the_run(
     assert not call.file_search.results
     step = search_step(events)
     assert step.status == run_step_pb2.RUN_STEP_STATUS_COMPLETED
+
+
+async def test_a_call_searches_at_most_five_distinct_queries(
+    client: Client, model: FakeModel
+) -> None:
+    asked = [f"question {i % 7}" for i in range(40)]
+    model.script(tool_calls(("file_search", {"queries": asked})), text("Fine."))
+    a = await assistant_with(client)
+    t = await client.threads.CreateThread(thread_pb2.CreateThreadRequest(messages=[user("Q?")]))
+    events = await run_stream(client, thread_id=t.id, assistant_id=a.id)
+    call = search_step(events).step_details.tool_calls[0]
+    assert list(call.file_search.queries) == [f"question {i}" for i in range(5)]
