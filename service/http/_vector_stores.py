@@ -424,8 +424,21 @@ def _in_store(request: web.Request, key: str) -> tuple[RequestContext, str, str]
     return _ctx(request), info["vector_store_id"], info[key]
 
 
+# The SDK's poll helpers (upload_and_poll, create_and_poll, poll) wait as long as this header
+# says between reads of a file or batch still in progress, and a whole second without it.
+# Ingesting a small file with provider embeddings takes a fraction of that.
+POLL_AFTER_MS = 200
+_POLLED = ("vector_store.file", "vector_store.files_batch")
+
+
 def _json(body: JsonObject) -> web.Response:
-    return web.Response(text=wire.dumps(body), content_type="application/json")
+    headers = {"openai-poll-after-ms": str(POLL_AFTER_MS)}
+    ingesting = body.get("object") in _POLLED and body.get("status") == "in_progress"
+    return web.Response(
+        text=wire.dumps(body),
+        content_type="application/json",
+        headers=headers if ingesting else None,
+    )
 
 
 class VectorStoreRoutes:

@@ -527,3 +527,31 @@ async def test_bad_list_queries_are_400s(raw: Raw, sdk: openai.AsyncOpenAI) -> N
     assert (error["param"], error["code"]) == ("filter", "invalid_value")
     error = await raw.error("GET", "/vector_stores/asst_123")
     assert error["param"] == "vector_store_id"
+
+
+async def test_reads_of_files_in_progress_hint_a_quick_poll(
+    sdk: openai.AsyncOpenAI, fake_model: FakeModel, ingestion: object
+) -> None:
+    """Without openai-poll-after-ms the SDK's poll helpers wait a second between reads."""
+    fake_model.embedding_delay = 1.0
+    try:
+        uploaded = await sdk.files.create(file=("cats.txt", CATS.encode()), purpose="assistants")
+        store = await sdk.vector_stores.create(name="hinted")
+        created = await sdk.vector_stores.files.with_raw_response.create(
+            store.id, file_id=uploaded.id
+        )
+        assert created.parse().status == "in_progress"
+        assert created.headers["openai-poll-after-ms"] == "200"
+        batch = await sdk.vector_stores.file_batches.with_raw_response.create(
+            store.id, file_ids=[uploaded.id]
+        )
+        assert batch.headers["openai-poll-after-ms"] == "200"
+        done = await sdk.vector_stores.file_batches.poll(batch.parse().id, vector_store_id=store.id)
+        assert done.status == "completed"
+    finally:
+        fake_model.embedding_delay = 0
+    read = await sdk.vector_stores.files.with_raw_response.retrieve(
+        uploaded.id, vector_store_id=store.id
+    )
+    assert read.parse().status == "completed"
+    assert "openai-poll-after-ms" not in read.headers
