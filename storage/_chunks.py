@@ -565,6 +565,15 @@ class ChunkStore:
             text,
         )
 
+    async def forget_text(self, sha256: str) -> None:
+        """Drops a content's extracted text once no file has that content (a file uploaded
+        with the same bytes meanwhile keeps it)."""
+        await self._pool.execute(
+            "DELETE FROM file_texts WHERE sha256 = $1"
+            " AND NOT EXISTS (SELECT 1 FROM files WHERE sha256 = $1)",
+            sha256,
+        )
+
     async def text_page(self, sha256: str, offset: int, size: int) -> tuple[str, bool] | None:
         """Characters [offset, offset + size) of the text, and whether more follow it."""
         row = await self._pool.fetchrow(

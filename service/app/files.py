@@ -48,6 +48,7 @@ class Files:
         self._reads = storage.reads
         self._files = storage.files
         self._blobs = storage.blobs
+        self._texts = storage.chunks
         self._vector_stores = vector_stores
 
     async def upload(
@@ -152,8 +153,8 @@ class Files:
         cascade = dataclasses.replace(ctx, idempotency=None, request_digest="")
         await self._vector_stores.detach_everywhere(cascade, file_id)
         await self._drop_from_code_interpreter(cascade, file_id)
-        if sha256:
-            await self._blobs.delete_if_unreferenced(sha256)
+        if sha256 and await self._blobs.delete_if_unreferenced(sha256):
+            await self._texts.forget_text(sha256)
         log.info("file deleted", extra={"file_id": file_id})
         return common_pb2.DeletedObject(id=file_id, object=rules.DELETED_OBJECT, deleted=True)
 

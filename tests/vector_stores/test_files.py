@@ -284,7 +284,9 @@ async def test_bad_batches_are_invalid_argument(client: Client) -> None:
 async def test_deleting_a_file_detaches_it_from_every_store(
     client: Client, storage: Storage, ingestion: Ingestion
 ) -> None:
-    file_id = (await client.upload(b"shared between two stores", "shared.txt")).id
+    uploaded = await client.upload(b"shared between two stores", "shared.txt")
+    file_id = uploaded.id
+    sha256 = await storage.pool.fetchval("SELECT sha256 FROM files WHERE id = $1", file_id)
     kept = (await client.upload(b"stays", "kept.txt")).id
     first = await new_store(client, file_ids=[file_id, kept])
     second = await new_store(client, file_ids=[file_id])
@@ -307,6 +309,9 @@ async def test_deleting_a_file_detaches_it_from_every_store(
         VS.GetVectorStoreRequest(vector_store_id=second)
     )
     assert store.file_counts.total == 0
+    # The content's extracted text goes with the last file that had it.
+    texts = "SELECT count(*) FROM file_texts WHERE sha256 = $1"
+    assert await storage.pool.fetchval(texts, sha256) == 0
 
 
 async def test_content_pages_follow_next_page(client: Client, ingestion: Ingestion) -> None:
