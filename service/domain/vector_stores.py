@@ -96,7 +96,7 @@ _COMPOUNDS: dict[int, CompoundOp] = {
     vector_store_service_pb2.COMPOUND_TYPE_OR: "or",
 }
 # Filters nest; a deeper tree is refused rather than recursed into.
-_FILTER_DEPTH_MAX = 8
+FILTER_DEPTH_MAX = 8
 
 AttributeValue = str | float | bool
 
@@ -334,6 +334,17 @@ def ended_file(
     return result
 
 
+def reopened_file(file: vector_store_pb2.VectorStoreFile) -> vector_store_pb2.VectorStoreFile:
+    """The file put back in progress to be ingested again (a reindex): its created_at,
+    attributes and chunking stay; usage and any error go, as for a new attachment."""
+    result = vector_store_pb2.VectorStoreFile()
+    result.CopyFrom(file)
+    result.status = IN_PROGRESS  # type: ignore[assignment]
+    result.usage_bytes = 0
+    result.ClearField("last_error")
+    return result
+
+
 def with_attributes(
     file: vector_store_pb2.VectorStoreFile, attributes: Mapping[str, struct_pb2.Value]
 ) -> vector_store_pb2.VectorStoreFile:
@@ -476,12 +487,17 @@ def search_params(request: vector_store_service_pb2.SearchVectorStoreRequest) ->
     return SearchParams(list(request.query), max_results, threshold, node)
 
 
+def check_filter_depth(depth: int, param: str) -> None:
+    """Raises InvalidArgumentError for a filter nested deeper than FILTER_DEPTH_MAX."""
+    if depth > FILTER_DEPTH_MAX:
+        raise InvalidArgumentError(param, f"Invalid '{param}': filters nest too deeply.")
+
+
 def filter_node(
     pb: vector_store_service_pb2.AttributeFilter, param: str, depth: int = 0
 ) -> FilterNode:
     """A well-formed filter tree. Raises InvalidArgumentError naming the bad part."""
-    if depth > _FILTER_DEPTH_MAX:
-        raise InvalidArgumentError(param, f"Invalid '{param}': filters nest too deeply.")
+    check_filter_depth(depth, param)
     which = pb.WhichOneof("filter")
     if which == "comparison":
         return _comparison(pb.comparison, param)

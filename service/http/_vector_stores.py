@@ -17,6 +17,7 @@ from assistants.v1 import common_pb2, tools_pb2, vector_store_pb2, vector_store_
 from service.app import Application, RequestContext
 from service.domain.tools import enum_name
 from service.domain.validation import invalid_value, missing
+from service.domain.vector_stores import check_filter_depth
 from service.http import _wire as wire
 from service.http._context import CALLER
 from service.http._request_parts import (
@@ -185,9 +186,11 @@ def _list_item(value: object, param: str) -> struct_pb2.Value:
     return attribute_value(value, param)
 
 
-def attribute_filter(value: object, param: str) -> VSS.AttributeFilter:
+def attribute_filter(value: object, param: str, depth: int = 0) -> VSS.AttributeFilter:
     """A comparison `{key, type: eq|ne|gt|gte|lt|lte|in|nin, value}` or a compound
-    `{type: and|or, filters: [...]}`, told apart by `type`."""
+    `{type: and|or, filters: [...]}`, told apart by `type`. Too deep a tree is refused
+    before it is recursed into."""
+    check_filter_depth(depth, param)
     fields = obj(value, param, ("key", "type", "value", "filters"))
     kind = fields.get("type")
     if kind is None:
@@ -209,9 +212,8 @@ def attribute_filter(value: object, param: str) -> VSS.AttributeFilter:
             raise missing(child(param, "filters"))
         compound = result.compound
         compound.type = _COMPOUNDS[name]
-        compound.filters.extend(
-            array_of(attribute_filter)(fields["filters"], child(param, "filters"))
-        )
+        nested = array_of(lambda v, p: attribute_filter(v, p, depth + 1))
+        compound.filters.extend(nested(fields["filters"], child(param, "filters")))
     else:
         raise invalid_value(child(param, "type"), name, [*_COMPARISONS, *_COMPOUNDS])
     return result

@@ -555,3 +555,26 @@ async def test_reads_of_files_in_progress_hint_a_quick_poll(
     )
     assert read.parse().status == "completed"
     assert "openai-poll-after-ms" not in read.headers
+
+
+async def test_filters_nested_too_deeply_are_a_400_before_they_are_recursed_into(
+    sdk: openai.AsyncOpenAI, http_url: str, key: IssuedKey
+) -> None:
+    store = await sdk.vector_stores.create(name="deep")
+    levels = 300  # JSON parses it; a recursive reader of the tree would overflow its stack
+    deep = '{"type": "and", "filters": [' * levels + '{"type": "eq", "key": "a", "value": 1}'
+    body = '{"query": "x", "filters": ' + deep + "]}" * levels + "}"
+    headers = {
+        "Authorization": f"Bearer {key.secret}",
+        "OpenAI-Beta": "assistants=v2",
+        "Content-Type": "application/json",
+    }
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{http_url}/vector_stores/{store.id}/search", data=body, headers=headers
+        ) as r,
+    ):
+        assert r.status == 400
+        error = (await r.json())["error"]
+    assert "filters nest too deeply" in error["message"]
