@@ -1,4 +1,5 @@
-"""The `assistants` command: serve, worker, migrate, keys, audit, projections."""
+"""The `assistants` command: serve, worker, migrate, keys, audit, projections,
+vector-stores."""
 
 from __future__ import annotations
 
@@ -210,6 +211,37 @@ async def revoke_key(storage: Storage, key_id: str) -> int:
     return 0
 
 
+async def reindex(
+    storage: Storage,
+    embedder: Embedder | None,
+    project: str | None,
+    store: str | None,
+    everything: bool,
+) -> int:
+    """Puts back in progress the completed vector store files whose chunks another model
+    embedded than the configured one (every completed file with everything), through
+    VectorStoreFileUpdated events; the running ingestion workers embed them again."""
+    if embedder is None:
+        print("embeddings are off: search is keyword-only, so there is nothing to reindex")
+        return 0
+    project_id = None
+    if project is not None:
+        project_id = await storage.vector_stores.project_named(project)
+        if project_id is None:
+            print(f"assistants: no project {project}", file=sys.stderr)
+            return 1
+    model = None if everything else embedder.model
+    stale = await storage.vector_stores.files_to_reindex(project_id, store, model)
+    stores = Application(storage).vector_stores
+    total = 0
+    for (store_project, store_id), file_ids in stale.items():
+        queued = await stores.reindex(store_project, store_id, file_ids)
+        total += queued
+        print(f"{store_id}: {queued} file(s) queued")
+    print(f"{total} file(s) queued for reindexing in {len(stale)} vector store(s)")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistants", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -245,6 +277,17 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="compare with the live read models instead; exits 1 on any difference",
     )
+    stores = commands.add_parser("vector-stores", help="maintain vector stores")
+    store_commands = stores.add_subparsers(dest="vector_stores_command", required=True)
+    reindex_command = store_commands.add_parser(
+        "reindex",
+        help="ingest again the files embedded by another model than the configured one",
+    )
+    reindex_command.add_argument("--project", help="only this project's stores (by name)")
+    reindex_command.add_argument("--store", help="only this vector store (vs_...)")
+    reindex_command.add_argument(
+        "--all", action="store_true", help="every completed file, whatever its model"
+    )
     return parser
 
 
@@ -256,8 +299,21 @@ async def _admin(settings: Settings, command: Callable[[Storage], Awaitable[int]
         await storage.close()
 
 
-def _admin_command(args: argparse.Namespace) -> Callable[[Storage], Awaitable[int]]:
-    """The keys, audit and projections commands, each a function of the opened storage."""
+def _admin_command(
+    settings: Settings, args: argparse.Namespace
+) -> Callable[[Storage], Awaitable[int]]:
+    """The keys, audit, projections and vector-stores commands, each a function of the
+    opened storage."""
+    if args.command == "vector-stores":
+        embedder = _embedder(settings)
+
+        async def reindexing(storage: Storage) -> int:
+            try:
+                return await reindex(storage, embedder, args.project, args.store, args.all)
+            finally:
+                await _close_embedder(embedder)
+
+        return reindexing
     if args.command == "keys":
         if args.keys_command == "create":
             return lambda storage: create_key(storage, args.project)
@@ -293,7 +349,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(run_migrate(settings))
     else:
         try:
-            return asyncio.run(_admin(settings, _admin_command(args)))
+            return asyncio.run(_admin(settings, _admin_command(settings, args)))
         except BrokenPipeError:
             # `assistants audit timeline ... | head`: the reader has all it wanted.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

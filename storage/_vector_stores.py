@@ -266,6 +266,41 @@ class VectorStoreReads:
         )
         return count
 
+    async def project_named(self, name: str) -> str | None:
+        """The id of the project called name, if there is one."""
+        project_id: str | None = await self._pool.fetchval(
+            "SELECT id FROM projects WHERE name = $1", name
+        )
+        return project_id
+
+    async def files_to_reindex(
+        self, project_id: str | None, vector_store_id: str | None, model: str | None
+    ) -> dict[tuple[str, str], list[str]]:
+        """The completed files whose chunks were embedded by another model than model (a
+        chunk embedded by none, keyword-only, counts as another), or every completed file
+        when model is None; per (project id, store id), in file id order. project_id and
+        vector_store_id narrow the scope when set."""
+        rows = await self._pool.fetch(
+            f"""
+            SELECT f.project_id, f.vector_store_id, f.file_id FROM vector_store_files f
+             WHERE f.status = '{COMPLETED}'
+               AND ($1::text IS NULL OR f.project_id = $1)
+               AND ($2::text IS NULL OR f.vector_store_id = $2)
+               AND ($3::text IS NULL OR EXISTS (
+                       SELECT 1 FROM chunks c
+                        WHERE c.vector_store_id = f.vector_store_id AND c.file_id = f.file_id
+                          AND c.embedding_model IS DISTINCT FROM $3))
+             ORDER BY f.project_id, f.vector_store_id, f.file_id
+            """,
+            project_id,
+            vector_store_id,
+            model,
+        )
+        found: dict[tuple[str, str], list[str]] = {}
+        for r in rows:
+            found.setdefault((r["project_id"], r["vector_store_id"]), []).append(r["file_id"])
+        return found
+
 
 class IngestionJobs:
     """Leases on the vector store files in progress, for ingestion workers."""

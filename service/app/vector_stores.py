@@ -527,6 +527,45 @@ class VectorStores:
             except WrongExpectedVersionError:
                 continue
 
+    async def reindex(self, project_id: str, vector_store_id: str, file_ids: Sequence[str]) -> int:
+        """Puts the store's completed files among file_ids back in progress, so ingestion
+        workers embed them again (after the embedding model changed); returns how many.
+        A file no longer completed (detached, attached again) is left alone, and a store
+        gone meanwhile queues nothing. The workers' end replaces the file's chunks."""
+        metadata = events_pb2.EventMetadata(project_id=project_id)
+
+        async def attempt() -> list[str]:
+            found = await self._reads.get_vector_store(project_id, vector_store_id, 0)
+            if found is None:
+                return []
+            payloads: list[Message] = []
+            queued: list[str] = []
+            for file_id in dict.fromkeys(file_ids):
+                file = await self._reads.get_vector_store_file(project_id, vector_store_id, file_id)
+                if file is None or file.status != rules.COMPLETED:
+                    continue
+                reopened = rules.reopened_file(file)
+                payloads.append(events_pb2.VectorStoreFileUpdated(vector_store_file=reopened))
+                queued.append(file_id)
+            if payloads:
+                await self._events.append(
+                    vector_store_id,
+                    KIND,
+                    payloads,
+                    expected_version=found.version,
+                    metadata=metadata,
+                )
+            return queued
+
+        queued = await retry_on_conflict(attempt)
+        self._announce(queued)
+        if queued:
+            log.info(
+                "vector store files queued for reindexing",
+                extra={"vector_store_id": vector_store_id, "files": len(queued)},
+            )
+        return len(queued)
+
     # Internals.
 
     async def _load(self, ctx: RequestContext, vector_store_id: str) -> VersionedVectorStore:

@@ -339,7 +339,7 @@ def reopened_file(file: vector_store_pb2.VectorStoreFile) -> vector_store_pb2.Ve
     attributes and chunking stay; usage and any error go, as for a new attachment."""
     result = vector_store_pb2.VectorStoreFile()
     result.CopyFrom(file)
-    result.status = IN_PROGRESS  # type: ignore[assignment]
+    result.status = IN_PROGRESS
     result.usage_bytes = 0
     result.ClearField("last_error")
     return result
