@@ -185,15 +185,21 @@ def error_info(error: grpc.aio.AioRpcError) -> error_details_pb2.ErrorInfo:
 
 
 async def assistants_cli(
-    database_url: str, data_dir: Path, *args: str, timeout: float = 60
+    database_url: str,
+    data_dir: Path,
+    *args: str,
+    timeout: float = 60,
+    settings: dict[str, str] | None = None,
 ) -> tuple[int, str, str]:
-    """Runs the real `assistants` command on a database: (exit code, stdout, stderr)."""
+    """Runs the real `assistants` command on a database, with these settings in its
+    environment besides: (exit code, stdout, stderr)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANTS_")}
     env.update(
         ASSISTANTS_DATABASE_URL=database_url,
         ASSISTANTS_DATA_DIR=str(data_dir),
         ASSISTANTS_LOG_LEVEL="WARNING",
     )
+    env.update(settings or {})
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         *("-m", "service.cli", *args),

@@ -10,11 +10,13 @@ from typing import Any
 
 import grpc
 
-from assistants.v1 import vector_store_pb2, vector_store_service_pb2
-from storage import Storage
+from assistants.v1 import events_pb2, vector_store_pb2, vector_store_service_pb2
+from service.domain import ids
+from storage import NO_STREAM, Storage
 from tests.helpers import Client
 
 VS = vector_store_service_pb2
+DAY = 86_400
 IN_PROGRESS = vector_store_pb2.VECTOR_STORE_FILE_STATUS_IN_PROGRESS
 COMPLETED = vector_store_pb2.VECTOR_STORE_FILE_STATUS_COMPLETED
 FAILED = vector_store_pb2.VECTOR_STORE_FILE_STATUS_FAILED
@@ -125,3 +127,27 @@ def tiny_docx(text: str) -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+async def old_store(storage: Storage, client: Client, age: int, days: int) -> str:
+    """A store last active `age` seconds ago, expiring `days` after that (as the log would
+    have it had it been created then)."""
+    then = int(time.time()) - age
+    store = vector_store_pb2.VectorStore(
+        id=ids.new_id(ids.VECTOR_STORE),
+        object="vector_store",
+        created_at=then,
+        last_active_at=then,
+        expires_after=vector_store_pb2.ExpiresAfter(
+            anchor=vector_store_pb2.EXPIRES_AFTER_ANCHOR_LAST_ACTIVE_AT, days=days
+        ),
+        expires_at=then + days * DAY,
+    )
+    await storage.events.append(
+        store.id,
+        "vector_store",
+        [events_pb2.VectorStoreCreated(vector_store=store)],
+        expected_version=NO_STREAM,
+        metadata=events_pb2.EventMetadata(project_id=client.project_id),
+    )
+    return store.id

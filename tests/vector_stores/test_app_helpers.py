@@ -5,42 +5,15 @@ from __future__ import annotations
 import time
 import uuid
 
-from assistants.v1 import events_pb2, tools_pb2, vector_store_pb2
+from assistants.v1 import tools_pb2, vector_store_pb2
 from service.app import Application, Principal, RequestContext
-from service.domain import ids
-from storage import NO_STREAM, Storage
+from storage import Storage
 from tests.helpers import Client
-from tests.vector_stores.support import VS, event_types
-
-DAY = 86_400
+from tests.vector_stores.support import DAY, VS, event_types, old_store
 
 
 def context(client: Client) -> RequestContext:
     return RequestContext(Principal(client.project_id, ""), f"req_{uuid.uuid4().hex}")
-
-
-async def old_store(storage: Storage, client: Client, age: int, days: int) -> str:
-    """A store created (and last active) `age` seconds ago, expiring `days` after that, as
-    the log would have it had it been created then."""
-    then = int(time.time()) - age
-    store = vector_store_pb2.VectorStore(
-        id=ids.new_id(ids.VECTOR_STORE),
-        object="vector_store",
-        created_at=then,
-        last_active_at=then,
-        expires_after=vector_store_pb2.ExpiresAfter(
-            anchor=vector_store_pb2.EXPIRES_AFTER_ANCHOR_LAST_ACTIVE_AT, days=days
-        ),
-        expires_at=then + days * DAY,
-    )
-    await storage.events.append(
-        store.id,
-        "vector_store",
-        [events_pb2.VectorStoreCreated(vector_store=store)],
-        expected_version=NO_STREAM,
-        metadata=events_pb2.EventMetadata(project_id=client.project_id),
-    )
-    return store.id
 
 
 async def test_a_store_past_its_expiry_reads_expired(client: Client, storage: Storage) -> None:

@@ -12,7 +12,6 @@ and pass once it is fixed.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
@@ -21,17 +20,15 @@ import pytest
 
 from assistants.v1 import (
     assistant_pb2,
-    events_pb2,
     file_pb2,
     run_step_pb2,
     thread_pb2,
     tools_pb2,
     vector_store_pb2,
 )
-from service.domain import ids
 from service.retrieval.embeddings import ProviderEmbedder
 from service.retrieval.ingestion import Ingestion
-from storage import NO_STREAM, Storage
+from storage import Storage
 from tests.fake_model import FakeModel, text, tool_calls
 from tests.file_search.support import run_stream, search_step, search_tool, user
 from tests.helpers import Client
@@ -39,16 +36,17 @@ from tests.runs.support import names
 from tests.vector_stores.support import (
     CANCELLED,
     COMPLETED,
+    DAY,
     IN_PROGRESS,
     VS,
     event_types,
     get_file,
+    old_store,
     rpc_error,
     wait_for,
     wait_until_ended,
 )
 
-DAY = 86_400
 # Files whose text holds this word wait in the gated embedder until the test opens the gate.
 GATE_WORD = "gatekeeper"
 
@@ -254,30 +252,6 @@ async def assistant_with(client: Client, *store_ids: str) -> assistant_pb2.Assis
         )
     )
     return made
-
-
-async def old_store(storage: Storage, client: Client, age: int, days: int) -> str:
-    """A store last active `age` seconds ago, expiring `days` after that (as the log would
-    have it had it been created then)."""
-    then = int(time.time()) - age
-    store = vector_store_pb2.VectorStore(
-        id=ids.new_id(ids.VECTOR_STORE),
-        object="vector_store",
-        created_at=then,
-        last_active_at=then,
-        expires_after=vector_store_pb2.ExpiresAfter(
-            anchor=vector_store_pb2.EXPIRES_AFTER_ANCHOR_LAST_ACTIVE_AT, days=days
-        ),
-        expires_at=then + days * DAY,
-    )
-    await storage.events.append(
-        store.id,
-        "vector_store",
-        [events_pb2.VectorStoreCreated(vector_store=store)],
-        expected_version=NO_STREAM,
-        metadata=events_pb2.EventMetadata(project_id=client.project_id),
-    )
-    return store.id
 
 
 # --- a file deleted, detached or re-attached while it is ingested ------------------------------

@@ -3,9 +3,6 @@ put back in progress and the ingestion workers embed them again with the current
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,7 +14,7 @@ from service.retrieval.search import Searcher
 from storage import Storage
 from tests.conftest import TEST_INGEST_LEASE_SECONDS
 from tests.fake_model import FakeModel
-from tests.helpers import Client
+from tests.helpers import Client, assistants_cli
 from tests.vector_stores.support import (
     COMPLETED,
     IN_PROGRESS,
@@ -61,27 +58,15 @@ async def _reindex(
     embeddings: str = "provider",
 ) -> tuple[int, str, str]:
     """The real command, configured with the embedding model (as `serve` would be)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANTS_")}
-    env.update(
-        ASSISTANTS_DATABASE_URL=database_url,
-        ASSISTANTS_DATA_DIR=str(data_dir),
-        ASSISTANTS_LOG_LEVEL="WARNING",
-        ASSISTANTS_EMBEDDINGS=embeddings,
-        ASSISTANTS_EMBEDDING_MODEL=model,
-        OPENAI_BASE_URL=fake_model.base_url,
-        OPENAI_API_KEY="test-key",
+    settings = {
+        "ASSISTANTS_EMBEDDINGS": embeddings,
+        "ASSISTANTS_EMBEDDING_MODEL": model,
+        "OPENAI_BASE_URL": fake_model.base_url,
+        "OPENAI_API_KEY": "test-key",
+    }
+    return await assistants_cli(
+        database_url, data_dir, "vector-stores", "reindex", *args, settings=settings
     )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        *("-m", "service.cli", "vector-stores", "reindex", *args),
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    async with asyncio.timeout(60):
-        out, err = await process.communicate()
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
 
 
 async def _project_name(storage: Storage, client: Client) -> str:
