@@ -32,6 +32,11 @@ log = logging.getLogger("service")
 DEFAULT_PROJECT = "default"
 
 
+# Upload parts with no blob this old were left by a process that died mid-upload; younger
+# ones may belong to an upload another process is still receiving.
+ABANDONED_UPLOAD_SECONDS = 6 * 3600
+
+
 async def _open_storage(settings: Settings) -> Storage:
     storage = await Storage.open(settings.database_url, settings.data_dir)
     applied = await storage.migrate()
@@ -39,6 +44,8 @@ async def _open_storage(settings: Settings) -> Storage:
         log.info(
             "migration applied", extra={"version": migration.version, "migration": migration.name}
         )
+    if swept := await storage.blobs.sweep_abandoned(ABANDONED_UPLOAD_SECONDS):
+        log.info("parts of abandoned uploads deleted", extra={"parts": swept})
     return storage
 
 

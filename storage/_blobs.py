@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import logging
 import os
+import time
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
@@ -68,6 +69,11 @@ class BlobStore(Protocol):
 
     async def delete_if_unreferenced(self, sha256: str) -> bool:
         """Deletes the blob when no `files` row names it; True when it was deleted."""
+        ...
+
+    async def sweep_abandoned(self, older_than_seconds: float) -> int:
+        """Deletes what uploads cut off by a crash left, once older than the given age (an
+        upload still being written is younger); returns how many pieces went."""
         ...
 
     async def hold(self, conn: asyncpg.Connection, sha256: str) -> bool:
@@ -181,6 +187,15 @@ class PostgresBlobStore:
         log.info("blob deleted", extra={"sha256": sha256})
         return True
 
+    async def sweep_abandoned(self, older_than_seconds: float) -> int:
+        status = await self._pool.execute(
+            "DELETE FROM blob_parts p"
+            " WHERE p.written_at < now() - make_interval(secs => $1)"
+            " AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.upload_id = p.upload_id)",
+            float(older_than_seconds),
+        )
+        return int(status.split()[-1])
+
 
 class FilesystemBlobStore:
     """Blobs as files under a root directory, named by sha256 (root/ab/abcdef…).
@@ -259,6 +274,23 @@ class FilesystemBlobStore:
                 return False
         log.info("blob deleted", extra={"sha256": sha256})
         return True
+
+    async def sweep_abandoned(self, older_than_seconds: float) -> int:
+        return await asyncio.to_thread(_sweep_parts, self._root / "incoming", older_than_seconds)
+
+
+def _sweep_parts(incoming: Path, older_than_seconds: float) -> int:
+    """Deletes the temporary files of uploads older than the age; how many."""
+    cutoff = time.time() - older_than_seconds
+    swept = 0
+    for part in incoming.glob("*.part") if incoming.is_dir() else ():
+        try:
+            if part.stat().st_mtime < cutoff:
+                part.unlink()
+                swept += 1
+        except FileNotFoundError:
+            continue  # its upload finished or failed meanwhile
+    return swept
 
 
 def _flush(handle: BinaryIO) -> None:

@@ -6,8 +6,10 @@ goes only when no `files` row names it.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
+import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -151,3 +153,58 @@ async def test_hold_reports_a_missing_blob(store: BlobStore, storage: Storage) -
     async with storage.pool.acquire() as conn, conn.transaction():
         assert await store.hold(conn, blob.sha256)
         assert not await store.hold(conn, hashlib.sha256(b"never stored").hexdigest())
+
+
+async def hanging(data: bytes, arrived: asyncio.Event) -> AsyncIterator[bytes]:
+    """An upload whose client stops sending after data: a process dying mid-upload leaves
+    what such an upload has written so far."""
+    yield data
+    arrived.set()
+    await asyncio.Event().wait()
+
+
+async def test_sweep_deletes_only_old_parts_of_unfinished_uploads(storage: Storage) -> None:
+    store = PostgresBlobStore(storage.pool)
+    kept = await store.write(chunks(os.urandom(2 * MIB), MIB), max_bytes=10 * MIB)
+    uploads = []
+    for age_hours in (7, 0):  # one cut off hours ago, one being received now
+        arrived = asyncio.Event()
+        uploads.append(
+            asyncio.create_task(
+                store.write(hanging(os.urandom(2 * MIB + 1), arrived), max_bytes=10 * MIB)
+            )
+        )
+        await arrived.wait()
+        await asyncio.sleep(0.2)  # the parts reach the table
+        await storage.pool.execute(
+            "UPDATE blob_parts SET written_at = now() - make_interval(hours => $1)"
+            " WHERE written_at > now() - interval '1 minute'"
+            " AND upload_id NOT IN (SELECT upload_id FROM blobs)",
+            age_hours,
+        )
+    try:
+        assert await orphan_parts(storage) == 4
+        assert await store.sweep_abandoned(6 * 3600) == 2
+        assert await orphan_parts(storage) == 2  # the upload still being received
+        assert await store.read_all(kept.sha256) is not None  # finished blobs stay whole
+    finally:
+        for upload in uploads:
+            upload.cancel()
+        await asyncio.gather(*uploads, return_exceptions=True)
+    assert await orphan_parts(storage) == 0
+
+
+async def test_filesystem_sweep_deletes_only_old_temporary_files(
+    storage: Storage, tmp_path: Path
+) -> None:
+    store = FilesystemBlobStore(tmp_path / "blobs", storage.pool)
+    kept = await store.write(chunks(b"kept", 4), max_bytes=MIB)
+    incoming = tmp_path / "blobs" / "incoming"
+    old, fresh = incoming / "old.part", incoming / "fresh.part"
+    old.write_bytes(b"cut off")
+    fresh.write_bytes(b"arriving")
+    hours_ago = time.time() - 7 * 3600
+    os.utime(old, (hours_ago, hours_ago))
+    assert await store.sweep_abandoned(6 * 3600) == 1
+    assert sorted(p.name for p in incoming.iterdir()) == ["fresh.part"]
+    assert await store.read_all(kept.sha256) == b"kept"
