@@ -18,10 +18,8 @@ and the reference's nullable-as-null rule keeps that.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
-import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -48,6 +46,7 @@ from openai.types.vector_stores import (
 from assistants.v1 import common_pb2, tools_pb2, vector_store_pb2
 from service.http import _vector_stores as vs_wire
 from tests.fake_model import FakeModel, text, tool_calls
+from tests.http.support import wait_for_file
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -124,16 +123,6 @@ def error_of(failure: openai.APIStatusError, status: int) -> dict[str, Any]:
     assert raw["error"]["type"] == "invalid_request_error"
     error: dict[str, Any] = raw["error"]
     return error
-
-
-async def wait_file(sdk: openai.AsyncOpenAI, store_id: str, file_id: str) -> VectorStoreFile:
-    deadline = time.monotonic() + 60
-    while True:
-        found = await sdk.vector_stores.files.retrieve(file_id, vector_store_id=store_id)
-        if found.status != "in_progress":
-            return found
-        assert time.monotonic() < deadline, f"{file_id} still in_progress"
-        await asyncio.sleep(0.1)
 
 
 async def upload(sdk: openai.AsyncOpenAI, name: str, data: bytes) -> FileObject:
@@ -374,7 +363,7 @@ async def test_files_batches_content_and_search_conform(
     in_progress = body(await sdk.vector_stores.with_raw_response.retrieve(store.id))
     conform(VectorStore, in_progress)
 
-    done = await wait_file(sdk, store.id, cats.id)
+    done = await wait_for_file(sdk, store.id, cats.id)
     assert done.status == "completed" and done.usage_bytes > 0
     got = body(
         await sdk.vector_stores.files.with_raw_response.retrieve(cats.id, vector_store_id=store.id)
@@ -747,5 +736,5 @@ async def test_a_static_strategy_with_no_overlap_is_ingested(
     )
     assert attached.chunking_strategy is not None
     assert attached.chunking_strategy.model_dump() == no_overlap
-    done = await wait_file(sdk, store.id, made.id)
+    done = await wait_for_file(sdk, store.id, made.id)
     assert (done.status, done.last_error) == ("completed", None)

@@ -10,9 +10,7 @@ empty store is completed with zero counts).
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -23,6 +21,7 @@ from openai.types import FileObject
 
 from service.app import IssuedKey
 from tests.fake_model import FakeModel, error
+from tests.http.support import wait_for_file
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -104,18 +103,6 @@ async def _upload(sdk: openai.AsyncOpenAI, name: str, text: str) -> FileObject:
 async def _json(response: Any) -> Any:
     """The JSON body of a with_raw_response call."""
     return json.loads(response.http_response.content)
-
-
-async def _wait_for_file(
-    sdk: openai.AsyncOpenAI, store_id: str, file_id: str, timeout: float = 60
-) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = await sdk.vector_stores.files.retrieve(file_id, vector_store_id=store_id)
-        if found.status != "in_progress":
-            return found
-        assert time.monotonic() < deadline, f"{file_id} still in_progress"
-        await asyncio.sleep(0.1)
 
 
 # Stores.
@@ -226,7 +213,7 @@ async def test_file_attach_list_update_content_delete(
         "static": {"max_chunk_size_tokens": 200, "chunk_overlap_tokens": 50},
     }
 
-    done = await _wait_for_file(sdk, store.id, cats.id)
+    done = await wait_for_file(sdk, store.id, cats.id)
     assert done.status == "completed" and done.last_error is None
     assert done.usage_bytes > 0
 

@@ -5,8 +5,8 @@ malformed file_search arguments.
 
 Timing is made deterministic with gates, never sleeps: a private ingestion worker whose
 embedder blocks on chosen files until the test opens it, or a storage call that waits for the
-test at the one point a race needs. Tests marked xfail(strict=True) show a bug: they fail now
-and pass once it is fixed.
+test at the one point a race needs. Each race here was a bug once, shown by its test failing
+before the fix.
 """
 
 from __future__ import annotations
