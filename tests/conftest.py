@@ -10,9 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,11 +30,14 @@ from service.errors import AssistantsError
 from service.http.server import HttpServer
 from service.retrieval.embeddings import ProviderEmbedder
 from service.retrieval.ingestion import Ingestion
+from service.sandbox.settings import SandboxSettings
 from storage import Storage
 from storage._embedded import start_embedded
 from tests.fake_model import FakeModel
 from tests.helpers import Client, fresh_database
 
+# The interpreter environment `make test` builds (service/sandbox/requirements.txt).
+SANDBOX_PYTHON = Path(__file__).resolve().parent.parent / ".sandbox-python" / "bin" / "python"
 # Short enough that takeover and expiry tests wait seconds, not minutes.
 TEST_ENGINE = EngineSettings(
     concurrency=8, lease_seconds=2.0, poll_seconds=0.2, model_max_retries=2
@@ -137,6 +143,30 @@ async def fake_model() -> AsyncIterator[FakeModel]:
     """The model endpoint every run of the session calls."""
     async with FakeModel() as fake:
         yield fake
+
+
+def sandbox_settings(root: Path, **overrides: Any) -> SandboxSettings:
+    """The sandbox of the tests: the environment `make` builds, small and quick to time out."""
+    values: dict[str, Any] = {
+        "python": SANDBOX_PYTHON,
+        "root": root,
+        "pool_size": 1,
+        "max_sessions": 6,
+        "call_timeout_seconds": 10.0,
+        "kill_grace_seconds": 2.0,
+    }
+    values.update(overrides)
+    return SandboxSettings(**values)
+
+
+@pytest.fixture(scope="session")
+def sandbox_root() -> Iterator[Path]:
+    """A directory for sandboxes, outside pytest's tmp_path: pytest makes that 0700, and the
+    slots' uids must reach the root to bind their inboxes."""
+    root = Path(tempfile.mkdtemp(prefix="sandbox-tests-"))
+    root.chmod(0o755)
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

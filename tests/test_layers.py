@@ -17,6 +17,21 @@ FORBIDDEN = {
     "service/http": {"grpc", "service.api", "storage", "asyncpg"},
     "service/api": {"service.http", "aiohttp"},
     "service/retrieval": {"grpc", "service.api", "service.http", "service.app", "aiohttp"},
+    # The sandbox knows code, files and keys; nothing of runs, storage or the API.
+    "service/sandbox": {
+        "storage",
+        "asyncpg",
+        "grpc",
+        "openai",
+        "aiohttp",
+        "assistants",
+        "service.app",
+        "service.api",
+        "service.http",
+        "service.engine",
+        "service.domain",
+        "service.retrieval",
+    },
 }
 
 
