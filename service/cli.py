@@ -17,6 +17,7 @@ from service.app import Application
 from service.app.auth import CACHE_SECONDS
 from service.config import ConfigError, Settings
 from service.domain import tokens
+from service.engine.code_interpreter import CodeInterpreter
 from service.engine.file_search import FileSearch
 from service.engine.model import ModelClient
 from service.engine.settings import EngineSettings
@@ -25,6 +26,7 @@ from service.http.server import HttpServer
 from service.retrieval.embeddings import Embedder, build_embedder
 from service.retrieval.ingestion import Ingestion
 from service.retrieval.search import Searcher
+from service.sandbox.pool import Sandboxes
 from storage import Storage
 
 log = logging.getLogger("service")
@@ -68,7 +70,12 @@ async def _start_workers(
         timeout=engine.model_timeout_seconds,
     )
     file_search = FileSearch(storage, app.searcher, app.vector_stores)
-    workers = Workers(storage, model, engine, file_search)
+    code = CodeInterpreter(
+        storage, Sandboxes(settings.sandbox) if settings.sandbox else None, app.files
+    )
+    # Now, not at the first run: the log says at start-up whether code can run, and why not.
+    await code.start()
+    workers = Workers(storage, model, engine, file_search, code)
     workers.start()
     log.info("workers started", extra={"concurrency": engine.concurrency, "owner": workers.owner})
     return workers, model

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from service.sandbox.settings import MIB, SandboxSettings
+
 
 class ConfigError(ValueError):
     """A setting is malformed. Raised before any port is bound."""
@@ -90,6 +92,8 @@ class Settings:
     # Files one process ingests at once; 0 runs no ingestion workers in this process.
     ingest_concurrency: int = 2
     ingest_lease_seconds: float = 60.0
+    # code_interpreter's sandbox; None turns the tool off (ASSISTANTS_CODE_INTERPRETER=off).
+    sandbox: SandboxSettings | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -132,4 +136,23 @@ class Settings:
             embedding_dimensions=_optional_int(env, "ASSISTANTS_EMBEDDING_DIMENSIONS"),
             ingest_concurrency=int(_number(env, "ASSISTANTS_INGEST_CONCURRENCY", 2, minimum=0)),
             ingest_lease_seconds=_number(env, "ASSISTANTS_INGEST_LEASE_SECONDS", 60, minimum=5),
+            sandbox=_sandbox(env, Path(env.get("ASSISTANTS_DATA_DIR") or ".data")),
         )
+
+
+def _sandbox(env: Mapping[str, str], data_dir: Path) -> SandboxSettings | None:
+    """code_interpreter's sandbox settings, or None when ASSISTANTS_CODE_INTERPRETER is off."""
+    if _choice(env, "ASSISTANTS_CODE_INTERPRETER", "on", ("on", "off")) == "off":
+        return None
+    return SandboxSettings(
+        python=Path(env.get("ASSISTANTS_SANDBOX_PYTHON") or ".sandbox-python/bin/python"),
+        root=data_dir / "sandbox",
+        pool_size=int(_number(env, "ASSISTANTS_SANDBOX_POOL_SIZE", 2, minimum=0)),
+        max_sessions=int(_number(env, "ASSISTANTS_SANDBOX_MAX_SESSIONS", 16, minimum=1)),
+        idle_seconds=_number(env, "ASSISTANTS_SANDBOX_IDLE_SECONDS", 3600, minimum=1),
+        call_timeout_seconds=_number(
+            env, "ASSISTANTS_SANDBOX_CALL_TIMEOUT_SECONDS", 120, minimum=1
+        ),
+        memory_bytes=int(_number(env, "ASSISTANTS_SANDBOX_MEMORY_MB", 3072, minimum=256)) * MIB,
+        disk_bytes=int(_number(env, "ASSISTANTS_SANDBOX_DISK_MB", 1024, minimum=16)) * MIB,
+    )

@@ -22,6 +22,7 @@ import pytest
 from assistants.v1 import run_service_pb2
 from service.api.server import GrpcServer
 from service.app import Application, Principal, RequestContext
+from service.engine.code_interpreter import CodeInterpreter
 from service.engine.file_search import FileSearch
 from service.engine.model import ModelClient
 from service.engine.settings import EngineSettings
@@ -30,6 +31,7 @@ from service.errors import AssistantsError
 from service.http.server import HttpServer
 from service.retrieval.embeddings import ProviderEmbedder
 from service.retrieval.ingestion import Ingestion
+from service.sandbox.pool import Sandboxes
 from service.sandbox.settings import SandboxSettings
 from storage import Storage
 from storage._embedded import start_embedded
@@ -170,14 +172,26 @@ def sandbox_root() -> Iterator[Path]:
 
 
 @pytest.fixture(scope="session")
+async def code_interpreter(
+    storage: Storage, app: Application, sandbox_root: Path
+) -> AsyncIterator[CodeInterpreter]:
+    """Runs code in real sandboxes, started by the first run that offers the tool."""
+    sandboxes = Sandboxes(sandbox_settings(sandbox_root / "runs"))
+    code = CodeInterpreter(storage, sandboxes, app.files)
+    yield code
+    await code.stop()
+
+
+@pytest.fixture(scope="session")
 async def workers(
-    storage: Storage, fake_model: FakeModel, app: Application
+    storage: Storage, fake_model: FakeModel, app: Application, code_interpreter: CodeInterpreter
 ) -> AsyncIterator[Workers]:
     """Run workers on the session's database, calling the fake model; file_search searches
-    with the app's searcher and records store activity through its vector stores."""
+    with the app's searcher and records store activity through its vector stores, and
+    code_interpreter runs in the sandboxes."""
     model = ModelClient(fake_model.base_url, "test-key", max_retries=TEST_ENGINE.model_max_retries)
     searches = FileSearch(storage, app.searcher, app.vector_stores)
-    running = Workers(storage, model, TEST_ENGINE, searches)
+    running = Workers(storage, model, TEST_ENGINE, searches, code_interpreter)
     running.start()
     yield running
     await running.stop(1.0)

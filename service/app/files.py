@@ -12,7 +12,7 @@ from typing import Protocol
 
 from assistants.v1 import common_pb2, events_pb2, file_pb2
 from service.app._appends import original_payload, previous_payload, retry_on_conflict
-from service.app._context import RequestContext
+from service.app._context import Principal, RequestContext
 from service.domain import files as rules
 from service.domain import ids
 from service.domain.pagination import list_params
@@ -96,6 +96,26 @@ class Files:
             extra={"file_id": created.file.id, "sha256": created.sha256, "bytes": blob.size},
         )
         return created.file
+
+    async def save_output(self, project_id: str, run_id: str, filename: str, data: bytes) -> str:
+        """Saves a file code_interpreter wrote in a run, with purpose assistants_output, and
+        returns its id. Its FileCreated is the server's, correlated with the run."""
+        ctx = RequestContext(Principal(project_id, key_id=""), request_id=run_id)
+
+        async def content() -> AsyncIterator[bytes]:
+            yield data
+
+        blob = await self._blobs.write(content(), max_bytes=rules.MAX_BYTES)
+        file = rules.new_file(
+            ids.new_id(ids.FILE), filename, rules.OUTPUT_PURPOSE, blob.size, int(time.time()), None
+        )
+        try:
+            await self._append_created(ctx, events_pb2.FileCreated(file=file, sha256=blob.sha256))
+        except BaseException:
+            await self._discard(blob.sha256)
+            raise
+        log.info("output file saved", extra={"file_id": file.id, "run_id": run_id})
+        return file.id
 
     async def _append_created(
         self, ctx: RequestContext, created: events_pb2.FileCreated

@@ -17,6 +17,8 @@ OBJECT = "file"
 # The reply to a delete says "file", not "file.deleted" (reference §2).
 DELETED_OBJECT = "file"
 
+# Files code_interpreter wrote; clients cannot upload with it.
+OUTPUT_PURPOSE = "assistants_output"
 UPLOAD_PURPOSES = ("assistants", "batch", "fine-tune", "vision", "user_data", "evals")
 # Their content stays inside the service: the reference refuses to hand it back.
 NOT_DOWNLOADABLE = frozenset({"assistants", "user_data"})

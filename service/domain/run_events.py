@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from assistants.v1 import (
     common_pb2,
     message_pb2,
@@ -47,13 +49,18 @@ def message_opened(message: message_pb2.Message) -> list[RunEvent]:
     return [message_event(message, "created"), message_event(message, "in_progress")]
 
 
+def _message_delta(message_id: str) -> tuple[RunEvent, message_pb2.MessageDelta]:
+    event = RunEvent(event="thread.message.delta")
+    envelope = event.message_delta
+    envelope.id = message_id
+    envelope.object = "thread.message.delta"
+    return event, envelope.delta
+
+
 def text_delta(message_id: str, index: int, text: str, first: bool) -> RunEvent:
     """A message text delta. The first fragment of a part carries its full skeleton."""
-    event = RunEvent(event="thread.message.delta")
-    delta = event.message_delta
-    delta.id = message_id
-    delta.object = "thread.message.delta"
-    part = delta.delta.content.add(index=index, type=message_pb2.MESSAGE_CONTENT_TYPE_TEXT)
+    event, delta = _message_delta(message_id)
+    part = delta.content.add(index=index, type=message_pb2.MESSAGE_CONTENT_TYPE_TEXT)
     part.text.value = text
     if first:
         # An explicit empty list: the SDK's accumulator expects annotations on the first one.
@@ -65,11 +72,8 @@ def annotation_delta(
     message_id: str, part: int, index: int, annotation: message_pb2.Annotation
 ) -> RunEvent:
     """An annotation of a text part, whole in one fragment: each scalar is sent once."""
-    event = RunEvent(event="thread.message.delta")
-    delta = event.message_delta
-    delta.id = message_id
-    delta.object = "thread.message.delta"
-    text = delta.delta.content.add(index=part, type=message_pb2.MESSAGE_CONTENT_TYPE_TEXT).text
+    event, delta = _message_delta(message_id)
+    text = delta.content.add(index=part, type=message_pb2.MESSAGE_CONTENT_TYPE_TEXT).text
     added = text.annotations.add(
         index=index,
         type=annotation.type,
@@ -106,6 +110,47 @@ def file_search_call_started(step_id: str, index: int, call_id: str) -> RunEvent
     event, details = _step_delta(step_id)
     call = details.tool_calls.add(index=index, id=call_id, type=tools_pb2.TOOL_TYPE_FILE_SEARCH)
     call.file_search.SetInParent()
+    return event
+
+
+def code_call_started(step_id: str, index: int, call_id: str) -> RunEvent:
+    """The first delta of a code_interpreter call: `{index, id, type, code_interpreter:
+    {input: "", outputs: []}}`."""
+    event, details = _step_delta(step_id)
+    call = details.tool_calls.add(
+        index=index, id=call_id, type=tools_pb2.TOOL_TYPE_CODE_INTERPRETER
+    )
+    call.code_interpreter.input = ""
+    return event
+
+
+def code_input(step_id: str, index: int, fragment: str) -> RunEvent:
+    event, details = _step_delta(step_id)
+    call = details.tool_calls.add(index=index, type=tools_pb2.TOOL_TYPE_CODE_INTERPRETER)
+    call.code_interpreter.input = fragment
+    return event
+
+
+def code_outputs(
+    step_id: str, index: int, outputs: Sequence[run_step_pb2.CodeInterpreterOutput]
+) -> RunEvent:
+    """A call's outputs, whole, each under its index in the call's outputs."""
+    event, details = _step_delta(step_id)
+    call = details.tool_calls.add(index=index, type=tools_pb2.TOOL_TYPE_CODE_INTERPRETER)
+    for i, output in enumerate(outputs):
+        added = call.code_interpreter.outputs.add(index=i, type=output.type)
+        if output.type == run_step_pb2.CODE_INTERPRETER_OUTPUT_TYPE_IMAGE:
+            added.image.file_id = output.image.file_id
+        else:
+            added.logs = output.logs
+    return event
+
+
+def image_file_delta(message_id: str, index: int, file_id: str) -> RunEvent:
+    """An image_file content part of a message, whole in one fragment."""
+    event, delta = _message_delta(message_id)
+    part = delta.content.add(index=index, type=message_pb2.MESSAGE_CONTENT_TYPE_IMAGE_FILE)
+    part.image_file.file_id = file_id
     return event
 
 

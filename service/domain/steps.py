@@ -135,10 +135,18 @@ def run_message(message_id: str, run: run_pb2.Run, now: int) -> M.Message:
 
 
 def message_with_text(
-    message: M.Message, text: str, annotations: Sequence[M.Annotation] = ()
+    message: M.Message,
+    text: str,
+    annotations: Sequence[M.Annotation] = (),
+    images: Sequence[str] = (),
 ) -> M.Message:
+    """The message with its content: an image_file part per image, then the text part."""
     result = M.Message()
     result.CopyFrom(message)
+    for file_id in images:
+        result.content.add(
+            type=M.MESSAGE_CONTENT_TYPE_IMAGE_FILE, image_file=M.ImageFile(file_id=file_id)
+        )
     if text:
         part = result.content.add(type=M.MESSAGE_CONTENT_TYPE_TEXT)
         part.text.value = text

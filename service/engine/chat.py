@@ -1,9 +1,9 @@
 """Chat Completions request parts built from a run's protos. Pure: no I/O.
 
-Function tools map to chat tools here. file_search is offered as a function the server runs
-itself (service.engine.file_search builds its definition and its outputs, which come in here
-as `search_outputs`); code_interpreter is not implemented. A tool_choice naming either is left
-out here: the caller decides what a run that asks for them does.
+Function tools map to chat tools here. file_search and code_interpreter are offered as
+functions the server runs itself (service.engine.file_search and .code_interpreter build their
+definitions and outputs, which come in here as `tool_outputs`). A tool_choice naming either is
+left out here: the caller decides what a run that asks for them does.
 """
 
 from __future__ import annotations
@@ -21,6 +21,11 @@ _CHOICE_STRINGS = {
     tools_pb2.TOOL_CHOICE_TYPE_NONE: "none",
     tools_pb2.TOOL_CHOICE_TYPE_AUTO: "auto",
     tools_pb2.TOOL_CHOICE_TYPE_REQUIRED: "required",
+}
+# The server's own tools, by the function name the model calls them with.
+_SERVER_TOOLS = {
+    tools_pb2.TOOL_TYPE_FILE_SEARCH: "file_search",
+    tools_pb2.TOOL_TYPE_CODE_INTERPRETER: "code_interpreter",
 }
 _DETAILS = {
     message_pb2.IMAGE_DETAIL_AUTO: "auto",
@@ -144,19 +149,19 @@ def _message(message: message_pb2.Message) -> JsonDict:
 
 
 def _tool_calls(
-    step: run_step_pb2.RunStep, search_outputs: Mapping[str, tuple[str, str]]
+    step: run_step_pb2.RunStep, tool_outputs: Mapping[str, tuple[str, str]]
 ) -> list[JsonDict]:
     """The calls of a tool_calls step and their outputs: an assistant message, then a tool
-    message per call that has an output. file_search calls come as the function the model
-    called, with (arguments, output) from search_outputs; calls of other tools are omitted."""
+    message per call that has an output. Calls of the server's own tools come as the function
+    the model called, with (arguments, output) from tool_outputs."""
     calls: list[tuple[str, str, str, str | None]] = []  # id, name, arguments, output
     for call in step.step_details.tool_calls:
         if call.type == tools_pb2.TOOL_TYPE_FUNCTION:
             output = call.function.output if call.function.HasField("output") else None
             calls.append((call.id, call.function.name, call.function.arguments, output))
-        elif call.type == tools_pb2.TOOL_TYPE_FILE_SEARCH and call.id in search_outputs:
-            arguments, result = search_outputs[call.id]
-            calls.append((call.id, "file_search", arguments, result))
+        elif call.type in _SERVER_TOOLS and call.id in tool_outputs:
+            arguments, result = tool_outputs[call.id]
+            calls.append((call.id, _SERVER_TOOLS[call.type], arguments, result))
     if not calls:
         return []
     messages: list[JsonDict] = [
@@ -181,7 +186,7 @@ def chat_messages(
     instructions: str,
     history: Sequence[message_pb2.Message],
     run_turns: Sequence[tuple[run_step_pb2.RunStep, message_pb2.Message | None]],
-    search_outputs: Mapping[str, tuple[str, str]] | None = None,
+    tool_outputs: Mapping[str, tuple[str, str]] | None = None,
 ) -> list[JsonDict]:
     """The messages of a completion: the instructions as a system message (when not empty), the
     thread's messages from before the run, then the run's own steps in creation order, each
@@ -192,7 +197,7 @@ def chat_messages(
     messages.extend(_message(message) for message in history)
     for step, created in run_turns:
         if step.type == run_step_pb2.RUN_STEP_TYPE_TOOL_CALLS:
-            messages.extend(_tool_calls(step, search_outputs or {}))
+            messages.extend(_tool_calls(step, tool_outputs or {}))
         elif step.type == run_step_pb2.RUN_STEP_TYPE_MESSAGE_CREATION and created is not None:
             messages.append(_message(created))
     return messages

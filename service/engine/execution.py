@@ -7,10 +7,12 @@ change makes it re-read the run and decide again. What it writes, in order:
     queued -> in_progress; a step and its message; text deltas (run stream only); the
     completed message, step and run -- or the tool-call step and requires_action.
 
-file_search calls are the server's own: their step completes with the results, and the next
-model turn follows in the same execution (service.engine.file_search). Text is streamed with a
-possible marker held back until it closes, so that a marker's file_citation annotation follows
-the text delta that completes it (service.retrieval.citations).
+file_search and code_interpreter calls are the server's own: their step completes with the
+results, and the next model turn follows in the same execution (service.engine.file_search,
+service.engine.code_interpreter). Text is streamed with a possible marker or sandbox link held
+back until it closes, so that its annotation follows the text delta that completes it
+(service.retrieval.citations, service.domain.sandbox_links). Images the code drew open the
+next message, before its text.
 
 A cancel stops the model call and ends the open message, step and run as cancelled; the
 deadline (expires_at) ends them as expired; a model failure as failed.
@@ -36,9 +38,10 @@ from assistants.v1 import (
     run_step_pb2,
     tools_pb2,
 )
-from service.domain import ids, run_events, steps
+from service.domain import ids, run_events, sandbox_links, steps
 from service.domain import runs as rules
-from service.engine import file_search
+from service.engine import code_interpreter, file_search
+from service.engine.code_interpreter import CodeInterpreter, CodeStream
 from service.engine.deltas import DeltaPublisher
 from service.engine.file_search import FileSearch, FileSearchFailed
 from service.engine.journal import record
@@ -54,6 +57,7 @@ from service.engine.model import (
 from service.engine.prompt import PromptBuilder, PromptTooLong
 from service.engine.settings import EngineSettings
 from service.retrieval.citations import Source, citations, settled_end
+from service.sandbox import SandboxUnavailable
 from storage import ClaimedRun, PageQuery, Storage, WrongExpectedVersionError
 
 log = logging.getLogger(__name__)
@@ -67,15 +71,14 @@ _ERROR_CODES = {
     "rate_limit_exceeded": common_pb2.ERROR_CODE_RATE_LIMIT_EXCEEDED,
     "invalid_prompt": common_pb2.ERROR_CODE_INVALID_PROMPT,
 }
-# Tools the model may be offered but this server cannot run yet: calling one fails the run.
-UNAVAILABLE_TOOLS = {
-    tools_pb2.TOOL_TYPE_CODE_INTERPRETER: "code_interpreter",
-}
-_TEXT_PART = 0
 
 
 class _Stop(Exception):
     """The run is no longer this worker's to write: terminal, or cancelling."""
+
+
+class _ToolFailed(Exception):
+    """A server tool cannot run at all: the run fails with this message (server_error)."""
 
 
 @dataclass
@@ -93,6 +96,8 @@ class _Turn:
 
     step: S.RunStep | None = None
     message: message_pb2.Message | None = None
+    # The image files the message shows before its text, whose part comes after them.
+    images: list[str] = field(default_factory=list)
     text: str = ""
     # How much of text the stream has been sent, and whether the part's skeleton went out.
     sent: int = 0
@@ -101,6 +106,8 @@ class _Turn:
     calls: dict[int, S.ToolCall] = field(default_factory=dict)
     # The arguments of the turn's file_search calls, by index: never streamed.
     search_arguments: dict[int, str] = field(default_factory=dict)
+    # The code of the turn's code_interpreter calls, by index, streamed as it comes.
+    code: dict[int, CodeStream] = field(default_factory=dict)
     # The usage of the completion that made the open step, once known.
     usage: common_pb2.Usage | None = None
 
@@ -114,11 +121,17 @@ class RunExecution:
         owner: str,
         claimed: ClaimedRun,
         searches: FileSearch,
+        code: CodeInterpreter,
     ) -> None:
         self._storage = storage
         self._searches = searches
+        self._code = code
         # What each marker of the run's finished file_search calls cites.
         self._sources: dict[tuple[int, int], Source] = {}
+        # The files the run's code saved, by path under /mnt/data; the images it drew that
+        # no message shows yet.
+        self._saved: dict[str, str] = {}
+        self._images: list[str] = []
         self._model = model
         self._settings = settings
         self._owner = owner
@@ -164,9 +177,9 @@ class RunExecution:
         if run.status == R.RUN_STATUS_QUEUED:
             now = int(time.time())
             await self._commit(lambda: self._run_change(rules.started(self.run, now)))
-        unavailable = _unavailable_choice(self.run)
+        unavailable = await self._unavailable_choice()
         if unavailable:
-            await self._fail("server_error", _unavailable_message(unavailable))
+            await self._fail("server_error", unavailable)
             return
         await self._race(cancel)
 
@@ -227,13 +240,21 @@ class RunExecution:
     async def _one_turn(self) -> bool:
         builder = PromptBuilder(self._storage, self._settings)
         turns = await self._run_turns()
-        outputs = None
+        tools: list[dict[str, object]] = []
+        outputs: dict[str, tuple[str, str]] = {}
         if file_search.offered(self.run):
             await self._searches.start()
             self._sources = file_search.sources(turns)
-            outputs = file_search.chat_outputs(turns, self._searches.keyword_only)
+            tools.append(file_search.chat_tool())
+            outputs |= file_search.chat_outputs(turns, self._searches.keyword_only)
+        if code_interpreter.offered(self.run):
+            files = await self._code.input_files(self._claimed.project_id, self.run)
+            self._saved = code_interpreter.saved_files(turns)
+            self._images = code_interpreter.pending_images(turns)
+            tools.append(code_interpreter.chat_tool([name for _, name in files]))
+            outputs |= code_interpreter.chat_outputs(turns)
         request = await builder.build(
-            self._claimed.project_id, self.run, self._thread_seq, turns, outputs
+            self._claimed.project_id, self.run, self._thread_seq, turns, tools, outputs
         )
         finished: Finished | None = None
         async with contextlib.aclosing(self._model.stream(request)) as stream:
@@ -255,22 +276,34 @@ class RunExecution:
             await self._open_message()
         if text:
             turn.text += text
-            self._send_text(settled_end(turn.text, turn.sent))
+            self._send_text(self._settled_end())
 
     def _send_text(self, end: int) -> None:
         """Streams the text up to end: each marker that cites a result closes a text delta
         and is followed by its annotation's delta."""
         turn = self._turn
         assert turn.message is not None
-        for annotation in citations(turn.text, self._sources, turn.sent, end):
+        for annotation in self._annotations(turn.sent, end):
             self._send_fragment(annotation.end_index)
             self._deltas.add(
                 run_events.annotation_delta(
-                    turn.message.id, _TEXT_PART, len(turn.annotations), annotation
+                    turn.message.id, len(turn.images), len(turn.annotations), annotation
                 )
             )
             turn.annotations.append(annotation)
         self._send_fragment(end)
+
+    def _annotations(self, start: int = 0, end: int | None = None) -> list[message_pb2.Annotation]:
+        """The citations and file paths of the open message's text[start:end], in order."""
+        text = self._turn.text
+        found = citations(text, self._sources, start, end)
+        found += sandbox_links.file_paths(text, self._saved, start, end)
+        return sorted(found, key=lambda a: a.start_index)
+
+    def _settled_end(self) -> int:
+        """How far the open message's text may stream: not into an open marker or link."""
+        text, sent = self._turn.text, self._turn.sent
+        return min(settled_end(text, sent), sandbox_links.settled_end(text, sent))
 
     def _send_fragment(self, end: int) -> None:
         turn = self._turn
@@ -279,7 +312,7 @@ class RunExecution:
             return
         fragment = turn.text[turn.sent : end]
         self._deltas.add(
-            run_events.text_delta(turn.message.id, _TEXT_PART, fragment, not turn.opened)
+            run_events.text_delta(turn.message.id, len(turn.images), fragment, not turn.opened)
         )
         turn.sent, turn.opened = end, True
 
@@ -287,8 +320,7 @@ class RunExecution:
         """The open message with all its text and the annotations of its markers."""
         turn = self._turn
         assert turn.message is not None
-        found = citations(turn.text, self._sources)
-        return steps.message_with_text(turn.message, turn.text, found)
+        return steps.message_with_text(turn.message, turn.text, self._annotations(), turn.images)
 
     async def _open_message(self) -> None:
         now = int(time.time())
@@ -304,6 +336,9 @@ class RunExecution:
             )
         )
         self._turn.message, self._turn.step = message, step
+        for index, file_id in enumerate(self._images):
+            self._deltas.add(run_events.image_file_delta(message.id, index, file_id))
+        self._turn.images, self._images = self._images, []
 
     async def _on_call(self, event: ToolCallStarted) -> None:
         if self._turn.message is not None:
@@ -325,6 +360,11 @@ class RunExecution:
                 run_events.file_search_call_started(turn.step.id, event.index, event.call_id)
             )
             return
+        if event.name == code_interpreter.TOOL_NAME and code_interpreter.offered(self.run):
+            turn.calls[event.index] = code_interpreter.new_call(event.call_id)
+            turn.code[event.index] = CodeStream()
+            self._deltas.add(run_events.code_call_started(turn.step.id, event.index, event.call_id))
+            return
         turn.calls[event.index] = steps.function_call(event.call_id, event.name, "")
         self._deltas.add(
             run_events.tool_call_started(turn.step.id, event.index, event.call_id, event.name)
@@ -335,6 +375,11 @@ class RunExecution:
         assert turn.step is not None
         if event.index in turn.search_arguments:
             turn.search_arguments[event.index] += event.fragment
+            return
+        if event.index in turn.code:
+            code = turn.code[event.index].feed(event.fragment)
+            if code:
+                self._deltas.add(run_events.code_input(turn.step.id, event.index, code))
             return
         turn.calls[event.index].function.arguments += event.fragment
         self._deltas.add(run_events.tool_call_arguments(turn.step.id, event.index, event.fragment))
@@ -386,20 +431,20 @@ class RunExecution:
         return False
 
     async def _after_calls(self, usage: common_pb2.Usage, completion: common_pb2.Usage) -> bool:
-        """Runs the turn's file_search calls; then waits for the client's function outputs,
-        or completes the step so that the next turn can read the results."""
+        """Runs the turn's file_search and code_interpreter calls; then waits for the client's
+        function outputs, or completes the step so that the next turn can read the results."""
         turn = self._turn
         assert turn.step is not None
-        if turn.search_arguments:
-            try:
+        try:
+            if turn.search_arguments:
                 await self._run_searches()
-            except FileSearchFailed as failed:
-                error = rules.last_error(common_pb2.ERROR_CODE_SERVER_ERROR, str(failed))
-                await self._end(
-                    R.RUN_STATUS_FAILED, usage=usage, step_usage=completion, error=error
-                )
-                return False
-        if any(c.type != tools_pb2.TOOL_TYPE_FILE_SEARCH for c in turn.calls.values()):
+            if turn.code:
+                await self._run_code()
+        except (FileSearchFailed, _ToolFailed) as failed:
+            error = rules.last_error(common_pb2.ERROR_CODE_SERVER_ERROR, str(failed))
+            await self._end(R.RUN_STATUS_FAILED, usage=usage, step_usage=completion, error=error)
+            return False
+        if any(c.type == tools_pb2.TOOL_TYPE_FUNCTION for c in turn.calls.values()):
             await self._require_action(usage, completion)
             return False
         now = int(time.time())
@@ -439,6 +484,37 @@ class RunExecution:
             log.exception("file_search failed", extra={"run_id": self.run.id})
             raise FileSearchFailed("file_search failed on the server.") from error
         await self._searches.touch(project_id, store_ids)
+
+    async def _run_code(self) -> None:
+        """Runs each code_interpreter call of the turn in the thread's sandbox, in index order,
+        streaming the rest of its code first and its outputs after. Raises _ToolFailed."""
+        turn = self._turn
+        assert turn.step is not None
+        unavailable = await self._code_unavailable()
+        if unavailable:
+            raise _ToolFailed(unavailable)
+        for index in sorted(turn.code):
+            code, rest = turn.code[index].finish()
+            if rest:
+                self._deltas.add(run_events.code_input(turn.step.id, index, rest))
+            await self._deltas.flush()
+            try:
+                call = await self._code.run(
+                    self._claimed.project_id, self.run, turn.calls[index], code
+                )
+            except SandboxUnavailable as unavailable_now:
+                raise _ToolFailed(f"code_interpreter is disabled: {unavailable_now}") from None
+            except Exception as error:
+                log.exception("code_interpreter failed", extra={"run_id": self.run.id})
+                raise _ToolFailed("code_interpreter failed on the server.") from error
+            turn.calls[index] = call
+            if call.code_interpreter.outputs:
+                outputs = call.code_interpreter.outputs
+                self._deltas.add(run_events.code_outputs(turn.step.id, index, outputs))
+
+    async def _code_unavailable(self) -> str | None:
+        await self._code.start()
+        return self._code.unavailable
 
     async def _complete(self, usage: common_pb2.Usage, completion: common_pb2.Usage) -> None:
         turn = self._turn
@@ -644,6 +720,18 @@ class RunExecution:
             if s.status == S.RUN_STEP_STATUS_COMPLETED
         ]
 
+    async def _unavailable_choice(self) -> str | None:
+        """Why the run's tool_choice cannot be honoured, if it cannot: the tool it names is
+        not the run's, or cannot run here."""
+        choice = self.run.tool_choice.type
+        if choice == tools_pb2.TOOL_CHOICE_TYPE_FILE_SEARCH and not file_search.offered(self.run):
+            return "The run's tool_choice names file_search, which is not one of its tools."
+        if choice != tools_pb2.TOOL_CHOICE_TYPE_CODE_INTERPRETER:
+            return None
+        if not code_interpreter.offered(self.run):
+            return "The run's tool_choice names code_interpreter, which is not one of its tools."
+        return await self._code_unavailable()
+
     def _run_change(self, run: run_pb2.Run) -> Change:
         return Change([events_pb2.RunStatusChanged(run=run)], [run_events.run_event(run)], run)
 
@@ -674,25 +762,10 @@ def _with_calls(step: S.RunStep, calls: dict[int, S.ToolCall]) -> S.RunStep:
     return result
 
 
-def _unavailable_choice(run: run_pb2.Run) -> str | None:
-    choice = run.tool_choice.type
-    if choice == tools_pb2.TOOL_CHOICE_TYPE_FILE_SEARCH and not file_search.offered(run):
-        return "file_search"
-    if choice == tools_pb2.TOOL_CHOICE_TYPE_CODE_INTERPRETER:
-        return "code_interpreter"
-    return None
-
-
-def _unavailable_message(tool: str) -> str:
-    return f"The {tool} tool is not available on this server yet."
-
-
 def _unavailable_call(run: run_pb2.Run, calls: list[S.ToolCall]) -> str | None:
     functions = {t.function.name for t in run.tools if t.type == tools_pb2.TOOL_TYPE_FUNCTION}
     for call in calls:
         name = call.function.name
-        if name in UNAVAILABLE_TOOLS.values() and name not in functions:
-            return _unavailable_message(name)
         if name not in functions:
             return f"The model called '{name}', which is not a function tool of this run."
     return None

@@ -10,7 +10,7 @@ import tiktoken
 
 from assistants.v1 import message_pb2, run_pb2, run_step_pb2, tools_pb2
 from service.domain import tokens, windows
-from service.engine import file_search
+from service.engine import code_interpreter, file_search
 from service.engine.chat import chat_messages, chat_response_format, chat_tool_choice, chat_tools
 from service.engine.model import ChatRequest
 from service.engine.settings import EngineSettings
@@ -19,18 +19,6 @@ from storage import Storage
 Turns = Sequence[tuple[run_step_pb2.RunStep, message_pb2.Message | None]]
 # Stored counts are o200k_base; a model of another encoding reads this much more, then recounts.
 _OTHER_ENCODING_HEADROOM = 2
-# Offered to the model so that a call to it fails the run with a clear error, rather than the
-# model silently working without it: code_interpreter does not run on this server yet.
-_PLACEHOLDER_TOOLS = {
-    tools_pb2.TOOL_TYPE_CODE_INTERPRETER: {
-        "type": "function",
-        "function": {
-            "name": "code_interpreter",
-            "description": "Runs Python code in a sandbox.",
-            "parameters": {"type": "object", "properties": {"code": {"type": "string"}}},
-        },
-    },
-}
 _EFFORTS = {
     tools_pb2.REASONING_EFFORT_NONE: "none",
     tools_pb2.REASONING_EFFORT_MINIMAL: "minimal",
@@ -61,10 +49,12 @@ class PromptBuilder:
         run: run_pb2.Run,
         thread_seq: int,
         turns: Turns,
-        search_outputs: Mapping[str, tuple[str, str]] | None = None,
+        server_tools: Sequence[Mapping[str, object]] = (),
+        tool_outputs: Mapping[str, tuple[str, str]] | None = None,
     ) -> ChatRequest:
-        """Raises PromptTooLong when a budget is spent. search_outputs: the (arguments,
-        output) of each finished file_search call, by call id."""
+        """Raises PromptTooLong when a budget is spent. server_tools: the definitions of the
+        server's own tools offered; tool_outputs: the (arguments, output) of each of their
+        finished calls, by call id."""
         used = run.usage
         completion_left = _left(run, "max_completion_tokens", used.completion_tokens)
         prompt_left = _left(run, "max_prompt_tokens", used.prompt_tokens)
@@ -72,12 +62,8 @@ class PromptBuilder:
             raise PromptTooLong(run_pb2.RUN_INCOMPLETE_REASON_MAX_COMPLETION_TOKENS)
         if prompt_left is not None and prompt_left <= 0:
             raise PromptTooLong(run_pb2.RUN_INCOMPLETE_REASON_MAX_PROMPT_TOKENS)
-        tools = chat_tools(run.tools) + [
-            _PLACEHOLDER_TOOLS[t.type] for t in run.tools if t.type in _PLACEHOLDER_TOOLS
-        ]
-        if file_search.offered(run):
-            tools.append(file_search.chat_tool())
-        own = chat_messages(run.instructions, [], turns, search_outputs)
+        tools = chat_tools(run.tools) + [dict(tool) for tool in server_tools]
+        own = chat_messages(run.instructions, [], turns, tool_outputs)
         fixed = tokens.count_text(json.dumps(own), self._encoding(run)) + (
             tokens.count_text(json.dumps(tools), self._encoding(run)) if tools else 0
         )
@@ -93,7 +79,7 @@ class PromptBuilder:
         history = await self._window(project_id, run, thread_seq, budget)
         return ChatRequest(
             model=run.model,
-            messages=chat_messages(run.instructions, history, turns, search_outputs),
+            messages=chat_messages(run.instructions, history, turns, tool_outputs),
             tools=tools,
             tool_choice=_tool_choice(run) if tools else None,
             parallel_tool_calls=run.parallel_tool_calls if tools else None,
@@ -144,9 +130,12 @@ class PromptBuilder:
 
 
 def _tool_choice(run: run_pb2.Run) -> str | dict[str, object] | None:
-    """The chat tool_choice; a choice of file_search names the function it is offered as."""
-    if run.tool_choice.type == tools_pb2.TOOL_CHOICE_TYPE_FILE_SEARCH and file_search.offered(run):
+    """The chat tool_choice; a choice of a server tool names the function it is offered as."""
+    choice = run.tool_choice.type
+    if choice == tools_pb2.TOOL_CHOICE_TYPE_FILE_SEARCH and file_search.offered(run):
         return {"type": "function", "function": {"name": file_search.TOOL_NAME}}
+    if choice == tools_pb2.TOOL_CHOICE_TYPE_CODE_INTERPRETER and code_interpreter.offered(run):
+        return {"type": "function", "function": {"name": code_interpreter.TOOL_NAME}}
     return chat_tool_choice(run.tool_choice)
 
 

@@ -15,6 +15,7 @@ import socket
 import time
 import uuid
 
+from service.engine.code_interpreter import CodeInterpreter
 from service.engine.execution import RunExecution
 from service.engine.file_search import FileSearch
 from service.engine.model import ModelClient
@@ -32,9 +33,11 @@ class Workers:
         model: ModelClient,
         settings: EngineSettings,
         file_search: FileSearch,
+        code_interpreter: CodeInterpreter,
     ) -> None:
         self._storage = storage
         self._file_search = file_search
+        self._code_interpreter = code_interpreter
         self._model = model
         self._settings = settings
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -62,6 +65,7 @@ class Workers:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        await self._code_interpreter.stop()
 
     async def _claim_forever(self) -> None:
         streams = self._storage.run_streams
@@ -88,7 +92,13 @@ class Workers:
     async def _execute(self, claimed: ClaimedRun) -> None:
         try:
             await RunExecution(
-                self._storage, self._model, self._settings, self.owner, claimed, self._file_search
+                self._storage,
+                self._model,
+                self._settings,
+                self.owner,
+                claimed,
+                self._file_search,
+                self._code_interpreter,
             ).execute()
         except Exception:
             # The lease is released: another claim takes the run over from the log.

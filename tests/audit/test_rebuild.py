@@ -25,6 +25,7 @@ from assistants.v1 import (
 from service.admin import rebuild
 from service.api.server import GrpcServer
 from service.app import Application
+from service.engine.code_interpreter import CodeInterpreter
 from service.engine.file_search import FileSearch
 from service.engine.model import ModelClient
 from service.engine.workers import Workers
@@ -244,7 +245,8 @@ async def fresh(server_url: str, fake_model: FakeModel) -> AsyncIterator[Fresh]:
         server = await GrpcServer.start(app, "127.0.0.1", 0)
         model = ModelClient(fake_model.base_url, "test-key", max_retries=0)
         searches = FileSearch(storage, app.searcher, app.vector_stores)
-        workers = Workers(storage, model, TEST_ENGINE, searches)
+        code = CodeInterpreter(storage, None, app.files)
+        workers = Workers(storage, model, TEST_ENGINE, searches, code)
         workers.start()
         issued = await app.auth.issue_key("rebuild")
         client = Client(f"127.0.0.1:{server.port}", issued.secret, issued.project_id)

@@ -48,6 +48,8 @@ PLAIN = [
 ]
 # The start of a run whose first step calls tools, up to that step's deltas.
 TOOL_CALLS = [*PLAIN[:5], "thread.run.step.delta*"]
+# A run that fails before its first model call.
+FAILED_AT_ONCE = [*PLAIN[:3], "thread.run.failed", "done"]
 
 
 def text(value: str) -> M.MessageContentInput:

@@ -15,6 +15,7 @@ from tests.conftest import TEST_ENGINE
 from tests.fake_model import FakeModel, error, text, tool_calls
 from tests.helpers import Client, field_violation
 from tests.runs.support import (
+    FAILED_AT_ONCE,
     PLAIN,
     TERMINAL,
     TOOL_CALLS,
@@ -31,13 +32,6 @@ R = run_pb2
 RS = run_service_pb2
 S = run_step_pb2
 T = tools_pb2
-FAILED_AT_ONCE = [
-    "thread.run.created",
-    "thread.run.queued",
-    "thread.run.in_progress",
-    "thread.run.failed",
-    "done",
-]
 # The first try and the openai client's retries.
 ATTEMPTS = 1 + TEST_ENGINE.model_max_retries
 
@@ -284,44 +278,24 @@ async def test_failed_tool_turn_still_reports_its_usage(client: Client, model: F
     assert events[-3].run_step.usage == run.usage
 
 
-@pytest.mark.parametrize(
-    ("tool", "choice", "name"),
-    [
-        # file_search runs on this server: tests/file_search.
-        (T.TOOL_TYPE_CODE_INTERPRETER, T.TOOL_CHOICE_TYPE_CODE_INTERPRETER, "code_interpreter"),
-    ],
-)
-async def test_tool_choice_of_an_unavailable_tool_fails_at_once(
-    client: Client, model: FakeModel, tool: int, choice: int, name: str
+async def test_tool_choice_of_a_tool_the_run_lacks_fails_at_once(
+    client: Client, model: FakeModel
 ) -> None:
-    a = await assistant(client, tools=[T.Tool(type=tool)])  # type: ignore[arg-type]
-    t = await thread(client, "Search")
+    """code_interpreter that is not among the run's tools (tests/code_interpreter covers
+    the tool itself, and a server where it cannot run)."""
+    a = await assistant(client)
+    t = await thread(client, "Compute")
     events = await _stream(
         client,
         t.id,
         assistant_id=a.id,
-        tool_choice=T.ToolChoice(type=choice),  # type: ignore[arg-type]
+        tool_choice=T.ToolChoice(type=T.TOOL_CHOICE_TYPE_CODE_INTERPRETER),
     )
     assert names(events) == FAILED_AT_ONCE
     run = events[-2].run
     assert run.last_error.code == common_pb2.ERROR_CODE_SERVER_ERROR
-    assert name in run.last_error.message
-    assert model.requests == []
-
-
-async def test_model_calling_code_interpreter_fails_the_run(
-    client: Client, model: FakeModel
-) -> None:
-    model.script(tool_calls(("code_interpreter", '{"code": "1 + 1"}')))
-    a = await assistant(client, tools=[T.Tool(type=T.TOOL_TYPE_CODE_INTERPRETER)])
-    t = await thread(client, "What is 1 + 1?")
-    events = await _stream(client, t.id, assistant_id=a.id)
-    assert names(events)[-3:] == ["thread.run.step.failed", "thread.run.failed", "done"]
-    run = events[-2].run
-    assert run.last_error.code == common_pb2.ERROR_CODE_SERVER_ERROR
     assert "code_interpreter" in run.last_error.message
-    offered = [tool["function"]["name"] for tool in model.requests[0]["tools"]]
-    assert offered == ["code_interpreter"]
+    assert model.requests == []
 
 
 # Invalid requests: refused before anything is recorded.

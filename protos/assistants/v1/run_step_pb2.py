@@ -26,7 +26,7 @@ from assistants.v1 import common_pb2 as assistants_dot_v1_dot_common__pb2
 from assistants.v1 import tools_pb2 as assistants_dot_v1_dot_tools__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x61ssistants/v1/run_step.proto\x12\rassistants.v1\x1a\x1a\x61ssistants/v1/common.proto\x1a\x19\x61ssistants/v1/tools.proto\"\xde\x04\n\x07RunStep\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06object\x18\x02 \x01(\t\x12\x12\n\ncreated_at\x18\x03 \x01(\x03\x12\x0e\n\x06run_id\x18\x04 \x01(\t\x12\x11\n\tthread_id\x18\x05 \x01(\t\x12\x14\n\x0c\x61ssistant_id\x18\x06 \x01(\t\x12(\n\x04type\x18\x07 \x01(\x0e\x32\x1a.assistants.v1.RunStepType\x12,\n\x06status\x18\x08 \x01(\x0e\x32\x1c.assistants.v1.RunStepStatus\x12\x30\n\x0cstep_details\x18\t \x01(\x0b\x32\x1a.assistants.v1.StepDetails\x12,\n\nlast_error\x18\n \x01(\x0b\x32\x18.assistants.v1.LastError\x12\x17\n\nexpired_at\x18\x0b \x01(\x03H\x00\x88\x01\x01\x12\x19\n\x0c\x63\x61ncelled_at\x18\x0c \x01(\x03H\x01\x88\x01\x01\x12\x16\n\tfailed_at\x18\r \x01(\x03H\x02\x88\x01\x01\x12\x19\n\x0c\x63ompleted_at\x18\x0e \x01(\x03H\x03\x88\x01\x01\x12\x36\n\x08metadata\x18\x0f \x03(\x0b\x32$.assistants.v1.RunStep.MetadataEntry\x12#\n\x05usage\x18\x10 \x01(\x0b\x32\x14.assistants.v1.Usage\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\r\n\x0b_expired_atB\x0f\n\r_cancelled_atB\x0c\n\n_failed_atB\x0f\n\r_completed_at\"\x9e\x01\n\x0bStepDetails\x12(\n\x04type\x18\x01 \x01(\x0e\x32\x1a.assistants.v1.RunStepType\x12\x38\n\x10message_creation\x18\x02 \x01(\x0b\x32\x1e.assistants.v1.MessageCreation\x12+\n\ntool_calls\x18\x03 \x03(\x0b\x32\x17.assistants.v1.ToolCall\"%\n\x0fMessageCreation\x12\x12\n\nmessage_id\x18\x01 \x01(\t\"\xea\x01\n\x08ToolCall\x12\n\n\x02id\x18\x01 \x01(\t\x12%\n\x04type\x18\x02 \x01(\x0e\x32\x17.assistants.v1.ToolType\x12\x31\n\x08\x66unction\x18\x03 \x01(\x0b\x32\x1f.assistants.v1.FunctionToolCall\x12@\n\x10\x63ode_interpreter\x18\x04 \x01(\x0b\x32&.assistants.v1.CodeInterpreterToolCall\x12\x36\n\x0b\x66ile_search\x18\x05 \x01(\x0b\x32!.assistants.v1.FileSearchToolCall\"S\n\x10\x46unctionToolCall\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\targuments\x18\x02 \x01(\t\x12\x13\n\x06output\x18\x03 \x01(\tH\x00\x88\x01\x01\x42\t\n\x07_output\"_\n\x17\x43odeInterpreterToolCall\x12\r\n\x05input\x18\x01 \x01(\t\x12\x35\n\x07outputs\x18\x02 \x03(\x0b\x32$.assistants.v1.CodeInterpreterOutput\"\x91\x01\n\x15\x43odeInterpreterOutput\x12\x36\n\x04type\x18\x01 \x01(\x0e\x32(.assistants.v1.CodeInterpreterOutputType\x12\x0c\n\x04logs\x18\x02 \x01(\t\x12\x32\n\x05image\x18\x03 \x01(\x0b\x32#.assistants.v1.CodeInterpreterImage\"\'\n\x14\x43odeInterpreterImage\x12\x0f\n\x07\x66ile_id\x18\x01 \x01(\t\"\x8f\x01\n\x12\x46ileSearchToolCall\x12\x36\n\x0franking_options\x18\x01 \x01(\x0b\x32\x1d.assistants.v1.RankingOptions\x12\x30\n\x07results\x18\x02 \x03(\x0b\x32\x1f.assistants.v1.FileSearchResult\x12\x0f\n\x07queries\x18\x03 \x03(\t\"~\n\x10\x46ileSearchResult\x12\x0f\n\x07\x66ile_id\x18\x01 \x01(\t\x12\x11\n\tfile_name\x18\x02 \x01(\t\x12\r\n\x05score\x18\x03 \x01(\x01\x12\x37\n\x07\x63ontent\x18\x04 \x03(\x0b\x32&.assistants.v1.FileSearchResultContent\"a\n\x17\x46ileSearchResultContent\x12\x38\n\x04type\x18\x01 \x01(\x0e\x32*.assistants.v1.FileSearchResultContentType\x12\x0c\n\x04text\x18\x02 \x01(\t\"[\n\x11RunStepDeltaEvent\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06object\x18\x02 \x01(\t\x12*\n\x05\x64\x65lta\x18\x03 \x01(\x0b\x32\x1b.assistants.v1.RunStepDelta\"E\n\x0cRunStepDelta\x12\x35\n\x0cstep_details\x18\x01 \x01(\x0b\x32\x1f.assistants.v1.StepDetailsDelta\"\xad\x01\n\x10StepDetailsDelta\x12(\n\x04type\x18\x01 \x01(\x0e\x32\x1a.assistants.v1.RunStepType\x12=\n\x10message_creation\x18\x02 \x01(\x0b\x32#.assistants.v1.MessageCreationDelta\x12\x30\n\ntool_calls\x18\x03 \x03(\x0b\x32\x1c.assistants.v1.ToolCallDelta\">\n\x14MessageCreationDelta\x12\x17\n\nmessage_id\x18\x01 \x01(\tH\x00\x88\x01\x01\x42\r\n\x0b_message_id\"\x94\x02\n\rToolCallDelta\x12\r\n\x05index\x18\x01 \x01(\x05\x12\x0f\n\x02id\x18\x02 \x01(\tH\x00\x88\x01\x01\x12%\n\x04type\x18\x03 \x01(\x0e\x32\x17.assistants.v1.ToolType\x12\x36\n\x08\x66unction\x18\x04 \x01(\x0b\x32$.assistants.v1.FunctionToolCallDelta\x12\x45\n\x10\x63ode_interpreter\x18\x05 \x01(\x0b\x32+.assistants.v1.CodeInterpreterToolCallDelta\x12\x36\n\x0b\x66ile_search\x18\x06 \x01(\x0b\x32!.assistants.v1.FileSearchToolCallB\x05\n\x03_id\"y\n\x15\x46unctionToolCallDelta\x12\x11\n\x04name\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x16\n\targuments\x18\x02 \x01(\tH\x01\x88\x01\x01\x12\x13\n\x06output\x18\x03 \x01(\tH\x02\x88\x01\x01\x42\x07\n\x05_nameB\x0c\n\n_argumentsB\t\n\x07_output\"x\n\x1c\x43odeInterpreterToolCallDelta\x12\x12\n\x05input\x18\x01 \x01(\tH\x00\x88\x01\x01\x12:\n\x07outputs\x18\x02 \x03(\x0b\x32).assistants.v1.CodeInterpreterOutputDeltaB\x08\n\x06_input\"\xb3\x01\n\x1a\x43odeInterpreterOutputDelta\x12\r\n\x05index\x18\x01 \x01(\x05\x12\x36\n\x04type\x18\x02 \x01(\x0e\x32(.assistants.v1.CodeInterpreterOutputType\x12\x11\n\x04logs\x18\x03 \x01(\tH\x00\x88\x01\x01\x12\x32\n\x05image\x18\x04 \x01(\x0b\x32#.assistants.v1.CodeInterpreterImageB\x07\n\x05_logs*n\n\x0bRunStepType\x12\x1d\n\x19RUN_STEP_TYPE_UNSPECIFIED\x10\x00\x12\"\n\x1eRUN_STEP_TYPE_MESSAGE_CREATION\x10\x01\x12\x1c\n\x18RUN_STEP_TYPE_TOOL_CALLS\x10\x02*\xc8\x01\n\rRunStepStatus\x12\x1f\n\x1bRUN_STEP_STATUS_UNSPECIFIED\x10\x00\x12\x1f\n\x1bRUN_STEP_STATUS_IN_PROGRESS\x10\x01\x12\x1d\n\x19RUN_STEP_STATUS_CANCELLED\x10\x02\x12\x1a\n\x16RUN_STEP_STATUS_FAILED\x10\x03\x12\x1d\n\x19RUN_STEP_STATUS_COMPLETED\x10\x04\x12\x1b\n\x17RUN_STEP_STATUS_EXPIRED\x10\x05*\x98\x01\n\x19\x43odeInterpreterOutputType\x12,\n(CODE_INTERPRETER_OUTPUT_TYPE_UNSPECIFIED\x10\x00\x12%\n!CODE_INTERPRETER_OUTPUT_TYPE_LOGS\x10\x01\x12&\n\"CODE_INTERPRETER_OUTPUT_TYPE_IMAGE\x10\x02*x\n\x1b\x46ileSearchResultContentType\x12/\n+FILE_SEARCH_RESULT_CONTENT_TYPE_UNSPECIFIED\x10\x00\x12(\n$FILE_SEARCH_RESULT_CONTENT_TYPE_TEXT\x10\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x61ssistants/v1/run_step.proto\x12\rassistants.v1\x1a\x1a\x61ssistants/v1/common.proto\x1a\x19\x61ssistants/v1/tools.proto\"\xde\x04\n\x07RunStep\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06object\x18\x02 \x01(\t\x12\x12\n\ncreated_at\x18\x03 \x01(\x03\x12\x0e\n\x06run_id\x18\x04 \x01(\t\x12\x11\n\tthread_id\x18\x05 \x01(\t\x12\x14\n\x0c\x61ssistant_id\x18\x06 \x01(\t\x12(\n\x04type\x18\x07 \x01(\x0e\x32\x1a.assistants.v1.RunStepType\x12,\n\x06status\x18\x08 \x01(\x0e\x32\x1c.assistants.v1.RunStepStatus\x12\x30\n\x0cstep_details\x18\t \x01(\x0b\x32\x1a.assistants.v1.StepDetails\x12,\n\nlast_error\x18\n \x01(\x0b\x32\x18.assistants.v1.LastError\x12\x17\n\nexpired_at\x18\x0b \x01(\x03H\x00\x88\x01\x01\x12\x19\n\x0c\x63\x61ncelled_at\x18\x0c \x01(\x03H\x01\x88\x01\x01\x12\x16\n\tfailed_at\x18\r \x01(\x03H\x02\x88\x01\x01\x12\x19\n\x0c\x63ompleted_at\x18\x0e \x01(\x03H\x03\x88\x01\x01\x12\x36\n\x08metadata\x18\x0f \x03(\x0b\x32$.assistants.v1.RunStep.MetadataEntry\x12#\n\x05usage\x18\x10 \x01(\x0b\x32\x14.assistants.v1.Usage\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\r\n\x0b_expired_atB\x0f\n\r_cancelled_atB\x0c\n\n_failed_atB\x0f\n\r_completed_at\"\x9e\x01\n\x0bStepDetails\x12(\n\x04type\x18\x01 \x01(\x0e\x32\x1a.assistants.v1.RunStepType\x12\x38\n\x10message_creation\x18\x02 \x01(\x0b\x32\x1e.assistants.v1.MessageCreation\x12+\n\ntool_calls\x18\x03 \x03(\x0b\x32\x17.assistants.v1.ToolCall\"%\n\x0fMessageCreation\x12\x12\n\nmessage_id\x18\x01 \x01(\t\"\xea\x01\n\x08ToolCall\x12\n\n\x02id\x18\x01 \x01(\t\x12%\n\x04type\x18\x02 \x01(\x0e\x32\x17.assistants.v1.ToolType\x12\x31\n\x08\x66unction\x18\x03 \x01(\x0b\x32\x1f.assistants.v1.FunctionToolCall\x12@\n\x10\x63ode_interpreter\x18\x04 \x01(\x0b\x32&.assistants.v1.CodeInterpreterToolCall\x12\x36\n\x0b\x66ile_search\x18\x05 \x01(\x0b\x32!.assistants.v1.FileSearchToolCall\"S\n\x10\x46unctionToolCall\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\targuments\x18\x02 \x01(\t\x12\x13\n\x06output\x18\x03 \x01(\tH\x00\x88\x01\x01\x42\t\n\x07_output\"\x92\x01\n\x17\x43odeInterpreterToolCall\x12\r\n\x05input\x18\x01 \x01(\t\x12\x35\n\x07outputs\x18\x02 \x03(\x0b\x32$.assistants.v1.CodeInterpreterOutput\x12\x31\n\x05\x66iles\x18\x03 \x03(\x0b\x32\".assistants.v1.CodeInterpreterFile\"4\n\x13\x43odeInterpreterFile\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x0f\n\x07\x66ile_id\x18\x02 \x01(\t\"\x91\x01\n\x15\x43odeInterpreterOutput\x12\x36\n\x04type\x18\x01 \x01(\x0e\x32(.assistants.v1.CodeInterpreterOutputType\x12\x0c\n\x04logs\x18\x02 \x01(\t\x12\x32\n\x05image\x18\x03 \x01(\x0b\x32#.assistants.v1.CodeInterpreterImage\"\'\n\x14\x43odeInterpreterImage\x12\x0f\n\x07\x66ile_id\x18\x01 \x01(\t\"\x8f\x01\n\x12\x46ileSearchToolCall\x12\x36\n\x0franking_options\x18\x01 \x01(\x0b\x32\x1d.assistants.v1.RankingOptions\x12\x30\n\x07results\x18\x02 \x03(\x0b\x32\x1f.assistants.v1.FileSearchResult\x12\x0f\n\x07queries\x18\x03 \x03(\t\"~\n\x10\x46ileSearchResult\x12\x0f\n\x07\x66ile_id\x18\x01 \x01(\t\x12\x11\n\tfile_name\x18\x02 \x01(\t\x12\r\n\x05score\x18\x03 \x01(\x01\x12\x37\n\x07\x63ontent\x18\x04 \x03(\x0b\x32&.assistants.v1.FileSearchResultContent\"a\n\x17\x46ileSearchResultContent\x12\x38\n\x04type\x18\x01 \x01(\x0e\x32*.assistants.v1.FileSearchResultContentType\x12\x0c\n\x04text\x18\x02 \x01(\t\"[\n\x11RunStepDeltaEvent\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06object\x18\x02 \x01(\t\x12*\n\x05\x64\x65lta\x18\x03 \x01(\x0b\x32\x1b.assistants.v1.RunStepDelta\"E\n\x0cRunStepDelta\x12\x35\n\x0cstep_details\x18\x01 \x01(\x0b\x32\x1f.assistants.v1.StepDetailsDelta\"\xad\x01\n\x10StepDetailsDelta\x12(\n\x04type\x18\x01 \x01(\x0e\x32\x1a.assistants.v1.RunStepType\x12=\n\x10message_creation\x18\x02 \x01(\x0b\x32#.assistants.v1.MessageCreationDelta\x12\x30\n\ntool_calls\x18\x03 \x03(\x0b\x32\x1c.assistants.v1.ToolCallDelta\">\n\x14MessageCreationDelta\x12\x17\n\nmessage_id\x18\x01 \x01(\tH\x00\x88\x01\x01\x42\r\n\x0b_message_id\"\x94\x02\n\rToolCallDelta\x12\r\n\x05index\x18\x01 \x01(\x05\x12\x0f\n\x02id\x18\x02 \x01(\tH\x00\x88\x01\x01\x12%\n\x04type\x18\x03 \x01(\x0e\x32\x17.assistants.v1.ToolType\x12\x36\n\x08\x66unction\x18\x04 \x01(\x0b\x32$.assistants.v1.FunctionToolCallDelta\x12\x45\n\x10\x63ode_interpreter\x18\x05 \x01(\x0b\x32+.assistants.v1.CodeInterpreterToolCallDelta\x12\x36\n\x0b\x66ile_search\x18\x06 \x01(\x0b\x32!.assistants.v1.FileSearchToolCallB\x05\n\x03_id\"y\n\x15\x46unctionToolCallDelta\x12\x11\n\x04name\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x16\n\targuments\x18\x02 \x01(\tH\x01\x88\x01\x01\x12\x13\n\x06output\x18\x03 \x01(\tH\x02\x88\x01\x01\x42\x07\n\x05_nameB\x0c\n\n_argumentsB\t\n\x07_output\"x\n\x1c\x43odeInterpreterToolCallDelta\x12\x12\n\x05input\x18\x01 \x01(\tH\x00\x88\x01\x01\x12:\n\x07outputs\x18\x02 \x03(\x0b\x32).assistants.v1.CodeInterpreterOutputDeltaB\x08\n\x06_input\"\xb3\x01\n\x1a\x43odeInterpreterOutputDelta\x12\r\n\x05index\x18\x01 \x01(\x05\x12\x36\n\x04type\x18\x02 \x01(\x0e\x32(.assistants.v1.CodeInterpreterOutputType\x12\x11\n\x04logs\x18\x03 \x01(\tH\x00\x88\x01\x01\x12\x32\n\x05image\x18\x04 \x01(\x0b\x32#.assistants.v1.CodeInterpreterImageB\x07\n\x05_logs*n\n\x0bRunStepType\x12\x1d\n\x19RUN_STEP_TYPE_UNSPECIFIED\x10\x00\x12\"\n\x1eRUN_STEP_TYPE_MESSAGE_CREATION\x10\x01\x12\x1c\n\x18RUN_STEP_TYPE_TOOL_CALLS\x10\x02*\xc8\x01\n\rRunStepStatus\x12\x1f\n\x1bRUN_STEP_STATUS_UNSPECIFIED\x10\x00\x12\x1f\n\x1bRUN_STEP_STATUS_IN_PROGRESS\x10\x01\x12\x1d\n\x19RUN_STEP_STATUS_CANCELLED\x10\x02\x12\x1a\n\x16RUN_STEP_STATUS_FAILED\x10\x03\x12\x1d\n\x19RUN_STEP_STATUS_COMPLETED\x10\x04\x12\x1b\n\x17RUN_STEP_STATUS_EXPIRED\x10\x05*\x98\x01\n\x19\x43odeInterpreterOutputType\x12,\n(CODE_INTERPRETER_OUTPUT_TYPE_UNSPECIFIED\x10\x00\x12%\n!CODE_INTERPRETER_OUTPUT_TYPE_LOGS\x10\x01\x12&\n\"CODE_INTERPRETER_OUTPUT_TYPE_IMAGE\x10\x02*x\n\x1b\x46ileSearchResultContentType\x12/\n+FILE_SEARCH_RESULT_CONTENT_TYPE_UNSPECIFIED\x10\x00\x12(\n$FILE_SEARCH_RESULT_CONTENT_TYPE_TEXT\x10\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,14 +35,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_RUNSTEP_METADATAENTRY']._loaded_options = None
   _globals['_RUNSTEP_METADATAENTRY']._serialized_options = b'8\001'
-  _globals['_RUNSTEPTYPE']._serialized_start=3002
-  _globals['_RUNSTEPTYPE']._serialized_end=3112
-  _globals['_RUNSTEPSTATUS']._serialized_start=3115
-  _globals['_RUNSTEPSTATUS']._serialized_end=3315
-  _globals['_CODEINTERPRETEROUTPUTTYPE']._serialized_start=3318
-  _globals['_CODEINTERPRETEROUTPUTTYPE']._serialized_end=3470
-  _globals['_FILESEARCHRESULTCONTENTTYPE']._serialized_start=3472
-  _globals['_FILESEARCHRESULTCONTENTTYPE']._serialized_end=3592
+  _globals['_RUNSTEPTYPE']._serialized_start=3108
+  _globals['_RUNSTEPTYPE']._serialized_end=3218
+  _globals['_RUNSTEPSTATUS']._serialized_start=3221
+  _globals['_RUNSTEPSTATUS']._serialized_end=3421
+  _globals['_CODEINTERPRETEROUTPUTTYPE']._serialized_start=3424
+  _globals['_CODEINTERPRETEROUTPUTTYPE']._serialized_end=3576
+  _globals['_FILESEARCHRESULTCONTENTTYPE']._serialized_start=3578
+  _globals['_FILESEARCHRESULTCONTENTTYPE']._serialized_end=3698
   _globals['_RUNSTEP']._serialized_start=103
   _globals['_RUNSTEP']._serialized_end=709
   _globals['_RUNSTEP_METADATAENTRY']._serialized_start=599
@@ -55,32 +55,34 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_TOOLCALL']._serialized_end=1146
   _globals['_FUNCTIONTOOLCALL']._serialized_start=1148
   _globals['_FUNCTIONTOOLCALL']._serialized_end=1231
-  _globals['_CODEINTERPRETERTOOLCALL']._serialized_start=1233
-  _globals['_CODEINTERPRETERTOOLCALL']._serialized_end=1328
-  _globals['_CODEINTERPRETEROUTPUT']._serialized_start=1331
-  _globals['_CODEINTERPRETEROUTPUT']._serialized_end=1476
-  _globals['_CODEINTERPRETERIMAGE']._serialized_start=1478
-  _globals['_CODEINTERPRETERIMAGE']._serialized_end=1517
-  _globals['_FILESEARCHTOOLCALL']._serialized_start=1520
-  _globals['_FILESEARCHTOOLCALL']._serialized_end=1663
-  _globals['_FILESEARCHRESULT']._serialized_start=1665
-  _globals['_FILESEARCHRESULT']._serialized_end=1791
-  _globals['_FILESEARCHRESULTCONTENT']._serialized_start=1793
-  _globals['_FILESEARCHRESULTCONTENT']._serialized_end=1890
-  _globals['_RUNSTEPDELTAEVENT']._serialized_start=1892
-  _globals['_RUNSTEPDELTAEVENT']._serialized_end=1983
-  _globals['_RUNSTEPDELTA']._serialized_start=1985
-  _globals['_RUNSTEPDELTA']._serialized_end=2054
-  _globals['_STEPDETAILSDELTA']._serialized_start=2057
-  _globals['_STEPDETAILSDELTA']._serialized_end=2230
-  _globals['_MESSAGECREATIONDELTA']._serialized_start=2232
-  _globals['_MESSAGECREATIONDELTA']._serialized_end=2294
-  _globals['_TOOLCALLDELTA']._serialized_start=2297
-  _globals['_TOOLCALLDELTA']._serialized_end=2573
-  _globals['_FUNCTIONTOOLCALLDELTA']._serialized_start=2575
-  _globals['_FUNCTIONTOOLCALLDELTA']._serialized_end=2696
-  _globals['_CODEINTERPRETERTOOLCALLDELTA']._serialized_start=2698
-  _globals['_CODEINTERPRETERTOOLCALLDELTA']._serialized_end=2818
-  _globals['_CODEINTERPRETEROUTPUTDELTA']._serialized_start=2821
-  _globals['_CODEINTERPRETEROUTPUTDELTA']._serialized_end=3000
+  _globals['_CODEINTERPRETERTOOLCALL']._serialized_start=1234
+  _globals['_CODEINTERPRETERTOOLCALL']._serialized_end=1380
+  _globals['_CODEINTERPRETERFILE']._serialized_start=1382
+  _globals['_CODEINTERPRETERFILE']._serialized_end=1434
+  _globals['_CODEINTERPRETEROUTPUT']._serialized_start=1437
+  _globals['_CODEINTERPRETEROUTPUT']._serialized_end=1582
+  _globals['_CODEINTERPRETERIMAGE']._serialized_start=1584
+  _globals['_CODEINTERPRETERIMAGE']._serialized_end=1623
+  _globals['_FILESEARCHTOOLCALL']._serialized_start=1626
+  _globals['_FILESEARCHTOOLCALL']._serialized_end=1769
+  _globals['_FILESEARCHRESULT']._serialized_start=1771
+  _globals['_FILESEARCHRESULT']._serialized_end=1897
+  _globals['_FILESEARCHRESULTCONTENT']._serialized_start=1899
+  _globals['_FILESEARCHRESULTCONTENT']._serialized_end=1996
+  _globals['_RUNSTEPDELTAEVENT']._serialized_start=1998
+  _globals['_RUNSTEPDELTAEVENT']._serialized_end=2089
+  _globals['_RUNSTEPDELTA']._serialized_start=2091
+  _globals['_RUNSTEPDELTA']._serialized_end=2160
+  _globals['_STEPDETAILSDELTA']._serialized_start=2163
+  _globals['_STEPDETAILSDELTA']._serialized_end=2336
+  _globals['_MESSAGECREATIONDELTA']._serialized_start=2338
+  _globals['_MESSAGECREATIONDELTA']._serialized_end=2400
+  _globals['_TOOLCALLDELTA']._serialized_start=2403
+  _globals['_TOOLCALLDELTA']._serialized_end=2679
+  _globals['_FUNCTIONTOOLCALLDELTA']._serialized_start=2681
+  _globals['_FUNCTIONTOOLCALLDELTA']._serialized_end=2802
+  _globals['_CODEINTERPRETERTOOLCALLDELTA']._serialized_start=2804
+  _globals['_CODEINTERPRETERTOOLCALLDELTA']._serialized_end=2924
+  _globals['_CODEINTERPRETEROUTPUTDELTA']._serialized_start=2927
+  _globals['_CODEINTERPRETEROUTPUTDELTA']._serialized_end=3106
 # @@protoc_insertion_point(module_scope)

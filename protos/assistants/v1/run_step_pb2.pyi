@@ -133,12 +133,22 @@ class FunctionToolCall(_message.Message):
     def __init__(self, name: _Optional[str] = ..., arguments: _Optional[str] = ..., output: _Optional[str] = ...) -> None: ...
 
 class CodeInterpreterToolCall(_message.Message):
-    __slots__ = ("input", "outputs")
+    __slots__ = ("input", "outputs", "files")
     INPUT_FIELD_NUMBER: _ClassVar[int]
     OUTPUTS_FIELD_NUMBER: _ClassVar[int]
+    FILES_FIELD_NUMBER: _ClassVar[int]
     input: str
     outputs: _containers.RepeatedCompositeFieldContainer[CodeInterpreterOutput]
-    def __init__(self, input: _Optional[str] = ..., outputs: _Optional[_Iterable[_Union[CodeInterpreterOutput, _Mapping]]] = ...) -> None: ...
+    files: _containers.RepeatedCompositeFieldContainer[CodeInterpreterFile]
+    def __init__(self, input: _Optional[str] = ..., outputs: _Optional[_Iterable[_Union[CodeInterpreterOutput, _Mapping]]] = ..., files: _Optional[_Iterable[_Union[CodeInterpreterFile, _Mapping]]] = ...) -> None: ...
+
+class CodeInterpreterFile(_message.Message):
+    __slots__ = ("path", "file_id")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    FILE_ID_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    file_id: str
+    def __init__(self, path: _Optional[str] = ..., file_id: _Optional[str] = ...) -> None: ...
 
 class CodeInterpreterOutput(_message.Message):
     __slots__ = ("type", "logs", "image")

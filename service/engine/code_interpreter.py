@@ -1,0 +1,378 @@
+"""The code_interpreter tool in runs: what the model is offered, how a call runs in the
+thread's sandbox, and what the model and the client are told back.
+
+The model sees a function `code_interpreter({"code": "..."})`. The server runs it itself (no
+requires_action) in the thread's persistent interpreter (service.sandbox), with the
+assistant's and the thread's code_interpreter files under /mnt/data. The step records the code,
+its outputs (`logs`, and an `image` per figure) and the files the code wrote, each saved as a
+File of purpose assistants_output. What the model reads back is worked out from the step alone,
+so a run taken over by another worker builds the same prompt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any, Protocol
+
+from assistants.v1 import message_pb2, run_pb2, run_step_pb2, tools_pb2
+from service.domain import files as files_rules
+from service.sandbox import Execution, InputFile, SandboxFull, SandboxUnavailable
+from storage import Storage
+
+if TYPE_CHECKING:
+    from service.sandbox.pool import Sandboxes
+
+log = logging.getLogger(__name__)
+
+S = run_step_pb2
+T = tools_pb2
+TOOL_NAME = "code_interpreter"
+MOUNT = "/mnt/data/"
+Turns = Sequence[tuple[run_step_pb2.RunStep, message_pb2.Message | None]]
+IMAGE_NAME = "image.png"
+
+DESCRIPTION = (
+    "Runs Python 3 code in a stateful sandbox, like a Jupyter notebook: variables, imports and "
+    "files persist between calls in this conversation, and the value of a last expression is "
+    "shown. numpy, pandas and matplotlib are installed; there is no internet access. Files "
+    "live in /mnt/data. Figures left open with matplotlib are shown to the user as images. To "
+    "give the user a file, save it under /mnt/data and link it in your answer as "
+    "sandbox:/mnt/data/<name>, for example [Download the table](sandbox:/mnt/data/out.csv)."
+)
+
+
+class OutputFiles(Protocol):
+    """Saves what the code wrote as Files of purpose assistants_output
+    (service.app.files.Files)."""
+
+    async def save_output(self, project_id: str, run_id: str, filename: str, data: bytes) -> str:
+        """Returns the new file's id."""
+        ...
+
+
+def offered(run: run_pb2.Run) -> bool:
+    """Whether the run gives the model the built-in code_interpreter: it has the tool and no
+    function of the same name shadows it."""
+    functions = {t.function.name for t in run.tools if t.type == T.TOOL_TYPE_FUNCTION}
+    return TOOL_NAME not in functions and any(
+        t.type == T.TOOL_TYPE_CODE_INTERPRETER for t in run.tools
+    )
+
+
+def chat_tool(names: Sequence[str]) -> dict[str, Any]:
+    """The function the model is offered; names: the user's files under /mnt/data."""
+    description = DESCRIPTION
+    if names:
+        listed = ", ".join(MOUNT + name for name in names)
+        description += f" The user's files: {listed}."
+    return {
+        "type": "function",
+        "function": {
+            "name": TOOL_NAME,
+            "description": description,
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "code": {"type": "string", "description": "The Python code to run."}
+                },
+                "required": ["code"],
+            },
+        },
+    }
+
+
+def new_call(call_id: str) -> S.ToolCall:
+    return S.ToolCall(
+        id=call_id,
+        type=T.TOOL_TYPE_CODE_INTERPRETER,
+        code_interpreter=S.CodeInterpreterToolCall(input=""),
+    )
+
+
+def parse_code(arguments: str) -> str:
+    """The code of a call: `{"code": "..."}`; a model that sends bare code gets it run as is."""
+    try:
+        parsed = json.loads(arguments) if arguments.strip() else {}
+    except (ValueError, RecursionError):
+        return arguments
+    if isinstance(parsed, dict):
+        code = parsed.get("code", parsed.get("input", ""))
+        return code if isinstance(code, str) else ""
+    return parsed if isinstance(parsed, str) else arguments
+
+
+# The arguments' opening up to the code string's first character: `{"code": "`.
+_OPENING = re.compile(r'\s*\{\s*"code"\s*:\s*"')
+_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{0,4}|.)?$")
+
+
+class CodeStream:
+    """Decodes the code out of arguments still streaming in, so that it streams as
+    `code_interpreter.input` deltas. Arguments of another shape stream nothing; the whole
+    code is sent once the call is complete (finish)."""
+
+    def __init__(self) -> None:
+        self.arguments = ""
+        self.sent = ""
+
+    def feed(self, fragment: str) -> str:
+        """Adds a fragment of the arguments; returns the code that is new and certain."""
+        self.arguments += fragment
+        opening = _OPENING.match(self.arguments)
+        if opening is None:
+            return ""
+        decoded = _decoded_prefix(self.arguments[opening.end() :])
+        if decoded is None or not decoded.startswith(self.sent):
+            return ""
+        new, self.sent = decoded[len(self.sent) :], decoded
+        return new
+
+    def finish(self) -> tuple[str, str]:
+        """The whole code, and the part of it not streamed yet ("" when what was streamed
+        turned out not to be its start, which a well-formed call never does)."""
+        code = parse_code(self.arguments)
+        return code, code[len(self.sent) :] if code.startswith(self.sent) else ""
+
+
+def _decoded_prefix(body: str) -> str | None:
+    """The JSON string content at the start of body, up to its closing quote or to the last
+    complete character; None when it is not valid JSON string content."""
+    end = _string_end(body)
+    raw = body[:end] if end is not None else body
+    if end is None:
+        incomplete = _ESCAPE.search(raw)
+        if incomplete and _escaped(raw, incomplete.start()):
+            raw = raw[: incomplete.start()]
+    try:
+        decoded: str = json.loads('"' + raw + '"')
+    except ValueError:
+        return None
+    if end is None and decoded and "\ud800" <= decoded[-1] <= "\udbff":
+        return decoded[:-1]  # the first half of a surrogate pair: its second is to come
+    return decoded
+
+
+def _escaped(raw: str, at: int) -> bool:
+    """Whether the backslash at `at` starts an escape (is not itself escaped)."""
+    count = len(raw[:at]) - len(raw[:at].rstrip("\\"))
+    return count % 2 == 0
+
+
+def _string_end(body: str) -> int | None:
+    """The index of the unescaped quote that closes the string, if it has come."""
+    i = 0
+    while i < len(body):
+        if body[i] == "\\":
+            i += 2
+            continue
+        if body[i] == '"':
+            return i
+        i += 1
+    return None
+
+
+def tool_output(call: S.ToolCall) -> str:
+    """What the model is told a call produced."""
+    code = call.code_interpreter
+    parts: list[str] = []
+    for output in code.outputs:
+        if output.type == S.CODE_INTERPRETER_OUTPUT_TYPE_LOGS and output.logs:
+            parts.append(output.logs)
+        elif output.type == S.CODE_INTERPRETER_OUTPUT_TYPE_IMAGE:
+            parts.append("[A figure was shown to the user as an image.]")
+    if code.files:
+        listed = ", ".join(f"sandbox:{MOUNT}{f.path}" for f in code.files)
+        parts.append(f"[Files saved for the user: {listed}]")
+    return "\n".join(parts) if parts else "[The code ran and printed nothing.]"
+
+
+def chat_outputs(turns: Turns) -> dict[str, tuple[str, str]]:
+    """For each finished code_interpreter call: its arguments and what the model was told."""
+    outputs: dict[str, tuple[str, str]] = {}
+    for step, _ in turns:
+        for call in step.step_details.tool_calls:
+            if call.type == T.TOOL_TYPE_CODE_INTERPRETER:
+                arguments = json.dumps({"code": call.code_interpreter.input})
+                outputs[call.id] = (arguments, tool_output(call))
+    return outputs
+
+
+def saved_files(turns: Turns) -> dict[str, str]:
+    """Every path the run's code saved, with the file it was saved as (the latest)."""
+    found: dict[str, str] = {}
+    for step, _ in turns:
+        for call in step.step_details.tool_calls:
+            for saved in call.code_interpreter.files:
+                found[saved.path] = saved.file_id
+    return found
+
+
+def pending_images(turns: Turns) -> list[str]:
+    """The image files of the code_interpreter calls since the run's last message: the next
+    message shows them, before its text."""
+    images: list[str] = []
+    for step, _ in turns:
+        if step.type == S.RUN_STEP_TYPE_MESSAGE_CREATION:
+            images = []
+            continue
+        for call in step.step_details.tool_calls:
+            images.extend(
+                o.image.file_id
+                for o in call.code_interpreter.outputs
+                if o.type == S.CODE_INTERPRETER_OUTPUT_TYPE_IMAGE
+            )
+    return images
+
+
+def file_names(files: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(file id, name under /mnt/data) for (file id, filename): the file's own name, made
+    safe, and unique by adding the file id where two collide."""
+    taken: set[str] = set()
+    named: list[tuple[str, str]] = []
+    for file_id, filename in files:
+        name = PurePosixPath(filename.replace("\\", "/").replace("\0", "")).name
+        if name in ("", ".", "..") or name.startswith("."):
+            name = file_id + (PurePosixPath(name).suffix if name else "")
+        if name in taken:
+            path = PurePosixPath(name)
+            name = f"{path.stem}-{file_id}{path.suffix}"
+        taken.add(name)
+        named.append((file_id, name))
+    return named
+
+
+class CodeInterpreter:
+    """Runs code_interpreter calls for the workers of one process."""
+
+    def __init__(self, storage: Storage, sandboxes: Sandboxes | None, outputs: OutputFiles) -> None:
+        self._storage = storage
+        self._sandboxes = sandboxes
+        self._outputs = outputs
+        self._started: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Starts the sandboxes once: the first run that may call the tool waits for it."""
+        if self._sandboxes is None:
+            return
+        if self._started is None:
+            self._started = asyncio.get_running_loop().create_task(self._sandboxes.start())
+        await asyncio.shield(self._started)
+
+    async def stop(self) -> None:
+        if self._sandboxes is not None and self._started is not None:
+            await self._sandboxes.stop()
+
+    @property
+    def unavailable(self) -> str | None:
+        """Why code cannot run on this server, or None."""
+        if self._sandboxes is None:
+            return "code_interpreter is turned off on this server (ASSISTANTS_CODE_INTERPRETER)."
+        reason = self._sandboxes.unavailable
+        return f"code_interpreter is disabled on this server: {reason}" if reason else None
+
+    async def input_files(self, project_id: str, run: run_pb2.Run) -> list[tuple[str, str]]:
+        """(file id, name) of the assistant's and the thread's files, as the code sees them.
+        Deleted and expired files are left out."""
+        reads = self._storage.reads
+        assistant = await reads.get_assistant(project_id, run.assistant_id)
+        thread = await reads.get_thread(project_id, run.thread_id)
+        file_ids: list[str] = []
+        for holder in (
+            assistant.assistant if assistant else None,
+            thread.thread if thread else None,
+        ):
+            if holder is not None:
+                file_ids.extend(holder.tool_resources.code_interpreter.file_ids)
+        found: list[tuple[str, str]] = []
+        now = int(time.time())
+        for file_id in dict.fromkeys(file_ids):
+            stored = await self._storage.files.get_file(project_id, file_id)
+            if stored is None or files_rules.is_expired(stored.file, now):
+                continue
+            found.append((file_id, stored.file.filename))
+        return file_names(found)
+
+    async def run(
+        self, project_id: str, run: run_pb2.Run, call: S.ToolCall, code: str
+    ) -> S.ToolCall:
+        """The call with its input, outputs and saved files. Problems of the code (an
+        exception, a timeout, a dead interpreter, a busy sandbox) become its logs."""
+        result = S.ToolCall()
+        result.CopyFrom(call)
+        result.code_interpreter.input = code
+        if self._sandboxes is None:
+            raise SandboxUnavailable(self.unavailable or "")
+        files = await self.input_files(project_id, run)
+        started = time.monotonic()
+        problems: Sequence[str] = []
+        try:
+            async with self._sandboxes.session(run.thread_id) as session:
+                problems = await session.provide(
+                    [InputFile(fid, name, self._reader(project_id, fid)) for fid, name in files]
+                )
+                execution = await session.run(code)
+        except SandboxFull as full:
+            execution = Execution(logs="", error=f"The sandbox is busy: {full}. Try again.")
+        log.info(
+            "code_interpreter ran",
+            extra={
+                "run_id": run.id,
+                "call_id": call.id,
+                "seconds": round(time.monotonic() - started, 3),
+                "error": execution.error,
+                "restarted": execution.restarted,
+            },
+        )
+        await self._record(project_id, run, result, execution, problems)
+        return result
+
+    def _reader(self, project_id: str, file_id: str) -> Callable[[], Awaitable[bytes]]:
+        async def read() -> bytes:
+            stored = await self._storage.files.get_file(project_id, file_id)
+            if stored is None:
+                raise FileNotFoundError(file_id)
+            return b"".join([part async for part in self._storage.blobs.read(stored.sha256)])
+
+        return read
+
+    async def _record(
+        self,
+        project_id: str,
+        run: run_pb2.Run,
+        call: S.ToolCall,
+        execution: Execution,
+        problems: Sequence[str],
+    ) -> None:
+        """Fills in the call's outputs: logs first, then an image per figure; and the files
+        the code wrote, each saved as a File."""
+        code = call.code_interpreter
+        logs = _logs(execution, problems)
+        if logs:
+            code.outputs.add(type=S.CODE_INTERPRETER_OUTPUT_TYPE_LOGS, logs=logs)
+        for image in execution.images:
+            file_id = await self._outputs.save_output(project_id, run.id, IMAGE_NAME, image)
+            code.outputs.add(
+                type=S.CODE_INTERPRETER_OUTPUT_TYPE_IMAGE,
+                image=S.CodeInterpreterImage(file_id=file_id),
+            )
+        for written in execution.files:
+            name = PurePosixPath(written.path).name
+            file_id = await self._outputs.save_output(project_id, run.id, name, written.data)
+            code.files.add(path=written.path, file_id=file_id)
+
+
+def _logs(execution: Execution, problems: Sequence[str]) -> str:
+    """The logs output: what the code printed and its error (which says whether the call was
+    interrupted, or the interpreter restarted), then what the sandbox has to say."""
+    lines = [execution.logs.removesuffix("\n")] if execution.logs.strip() else []
+    if execution.error and execution.error not in execution.logs:
+        lines.append(execution.error)
+    lines.extend(f"[{problem}]" for problem in problems)
+    lines.extend(f"[Not saved for the user: {skipped}]" for skipped in execution.skipped)
+    return "\n".join(lines) + "\n" if lines else ""
