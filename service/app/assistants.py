@@ -38,6 +38,9 @@ class Assistants:
             return prior.assistant
         check_tool_resources(request.tool_resources, on_create=True)
         await self._threads.require_stores(ctx, request.tool_resources.file_search.vector_store_ids)
+        await self._threads.require_code_files(
+            ctx, request.tool_resources.code_interpreter.file_ids
+        )
         request = await self._with_inline_store(ctx, request)
         assistant = rules.new_assistant(request, ids.new_id(ids.ASSISTANT), int(time.time()))
         created = events_pb2.AssistantCreated(assistant=assistant)
@@ -101,6 +104,11 @@ class Assistants:
                 ctx,
                 assistant.tool_resources.file_search.vector_store_ids,
                 current.assistant.tool_resources.file_search.vector_store_ids,
+            )
+            await self._threads.require_code_files(
+                ctx,
+                assistant.tool_resources.code_interpreter.file_ids,
+                current.assistant.tool_resources.code_interpreter.file_ids,
             )
             updated = events_pb2.AssistantUpdated(assistant=assistant)
             result = await append(

@@ -97,6 +97,7 @@ class Threads:
         so a bad request changes nothing. Raises InvalidArgumentError."""
         check_tool_resources(request.tool_resources, on_create=True)
         await self.require_stores(ctx, request.tool_resources.file_search.vector_store_ids)
+        await self.require_code_files(ctx, request.tool_resources.code_interpreter.file_ids)
         checked = thread_pb2.CreateThreadRequest()
         checked.CopyFrom(request)
         checked.tool_resources.CopyFrom(with_store_placeholder(request.tool_resources))
@@ -202,6 +203,17 @@ class Threads:
                     param, f"Invalid '{param}': No such File object: {file_id}"
                 )
 
+    async def require_code_files(
+        self, ctx: RequestContext, file_ids: Sequence[str], known: Sequence[str] = ()
+    ) -> None:
+        """Raises InvalidArgumentError naming the first of file_ids (tool_resources'
+        code_interpreter.file_ids) that is not a file of the project; the `known` ones
+        (already held) are not looked up again."""
+        param = "tool_resources.code_interpreter.file_ids"
+        await self.require_files(
+            ctx, [(f, f"{param}[{i}]") for i, f in enumerate(file_ids) if f not in known]
+        )
+
     async def require_stores(
         self, ctx: RequestContext, store_ids: Sequence[str], known: Sequence[str] = ()
     ) -> None:
@@ -245,6 +257,11 @@ class Threads:
                 ctx,
                 thread.tool_resources.file_search.vector_store_ids,
                 current.thread.tool_resources.file_search.vector_store_ids,
+            )
+            await self.require_code_files(
+                ctx,
+                thread.tool_resources.code_interpreter.file_ids,
+                current.thread.tool_resources.code_interpreter.file_ids,
             )
             updated = events_pb2.ThreadUpdated(thread=thread)
             await append(self._events, ctx, thread.id, KIND, [updated], current.version)

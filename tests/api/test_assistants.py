@@ -34,11 +34,33 @@ MISSING_ID = "asst_" + "A" * 24
 
 
 def file_id(i: int) -> str:
+    """A well-formed file id that names no file: for checks of form and count, which come
+    before the lookup."""
     return f"file-{i:024d}"
 
 
 def file_ids(n: int) -> list[str]:
     return [file_id(i) for i in range(n)]
+
+
+async def real_file_ids(client: Client, n: int) -> list[str]:
+    """The ids of n new files of the client's project (one content, stored once)."""
+    return [(await client.upload(b"1,2,3\n", f"data{i}.csv")).id for i in range(n)]
+
+
+async def with_real_files(client: Client, fields: dict[str, Any]) -> dict[str, Any]:
+    """The request fields with the code_interpreter file ids replaced by as many real files
+    of the client's project: code_interpreter.file_ids are looked up."""
+    resources = fields.get("tool_resources")
+    if resources is None or not resources.code_interpreter.file_ids:
+        return fields
+    real = T.ToolResources()
+    real.CopyFrom(resources)
+    del real.code_interpreter.file_ids[:]
+    real.code_interpreter.file_ids.extend(
+        await real_file_ids(client, len(resources.code_interpreter.file_ids))
+    )
+    return {**fields, "tool_resources": real}
 
 
 def store_id(i: int) -> str:
@@ -244,7 +266,7 @@ async def test_create_round_trips_every_field(client: Client) -> None:
             function_tool("no-params_2", strict=False),
         ],
         tool_resources=T.ToolResources(
-            code_interpreter=T.CodeInterpreterResources(file_ids=[file_id(1), file_id(2)]),
+            code_interpreter=T.CodeInterpreterResources(file_ids=await real_file_ids(client, 2)),
             file_search=T.FileSearchResources(vector_store_ids=[await client.new_store()]),
         ),
         metadata={"team": "weather", "empty": "", "unicode": "héllo wörld ✓"},
@@ -435,7 +457,9 @@ async def test_create_limit_edges(
     field: str,
     code: str | None,
 ) -> None:
-    ok_request = create_request(**accepted)
+    # Accepted code_interpreter files must be real (21 ids are refused by count, before the
+    # lookup).
+    ok_request = create_request(**await with_real_files(client, accepted))
     ok = await client.assistants.CreateAssistant(ok_request)
     assert_echoes(ok_request, ok)
     assert await get(client, ok.id) == ok
@@ -641,7 +665,7 @@ async def test_update_leaves_fields_not_in_the_request(client: Client) -> None:
         instructions="be brief",
         tools=[CODE_INTERPRETER, function_tool("f")],
         tool_resources=T.ToolResources(
-            code_interpreter=T.CodeInterpreterResources(file_ids=[file_id(1)])
+            code_interpreter=T.CodeInterpreterResources(file_ids=await real_file_ids(client, 1))
         ),
         metadata={"a": "1"},
         temperature=0.5,
@@ -730,7 +754,7 @@ async def test_update_mask_clears_tools_and_tool_resources(client: Client) -> No
         client,
         tools=[CODE_INTERPRETER, function_tool("f")],
         tool_resources=T.ToolResources(
-            code_interpreter=T.CodeInterpreterResources(file_ids=[file_id(1)])
+            code_interpreter=T.CodeInterpreterResources(file_ids=await real_file_ids(client, 1))
         ),
         name="keep",
     )

@@ -102,7 +102,9 @@ async def test_update_merges_metadata_and_mask_clears(client: Client) -> None:
     )
     assert dict(updated.metadata) == {"a": "1", "b": "2"}
     resources = tools_pb2.ToolResources(
-        code_interpreter=tools_pb2.CodeInterpreterResources(file_ids=["file-1"])
+        code_interpreter=tools_pb2.CodeInterpreterResources(
+            file_ids=[(await client.upload(b"x,y\n1,2\n", "points.csv")).id]
+        )
     )
     updated = await client.threads.UpdateThread(
         thread_pb2.UpdateThreadRequest(thread_id=thread.id, tool_resources=resources)

@@ -430,9 +430,30 @@ async def test_cascade_leaves_other_projects_alone(
     client: Client, other_client: Client, storage: Storage
 ) -> None:
     file = await client.upload(b"z")
-    # Another project may name the same id in its resources; it is not that project's file.
+    # Another project cannot name this project's file in its resources: nothing is created.
+    error = await invalid(
+        other_client.assistants.CreateAssistant(
+            assistant_pb2.CreateAssistantRequest(
+                model="gpt-4o",
+                tool_resources=tools_pb2.ToolResources(
+                    code_interpreter=tools_pb2.CodeInterpreterResources(file_ids=[file.id])
+                ),
+            )
+        ),
+        "tool_resources.code_interpreter.file_ids[0]",
+    )
+    assert error.details() == (
+        f"Invalid 'tool_resources.code_interpreter.file_ids[0]': No such File object: {file.id}"
+    )
+    listed = await other_client.assistants.ListAssistants(assistant_pb2.ListAssistantsRequest())
+    assert list(listed.data) == []
+
+    # Its own file, of the same content (the same stored blob), it may name; deleting this
+    # project's file cascades only within this project.
+    own = await other_client.upload(b"z")
+    assert own.id != file.id
     resources = tools_pb2.ToolResources(
-        code_interpreter=tools_pb2.CodeInterpreterResources(file_ids=[file.id])
+        code_interpreter=tools_pb2.CodeInterpreterResources(file_ids=[own.id])
     )
     theirs = await other_client.assistants.CreateAssistant(
         assistant_pb2.CreateAssistantRequest(model="gpt-4o", tool_resources=resources)
@@ -441,7 +462,10 @@ async def test_cascade_leaves_other_projects_alone(
     got = await other_client.assistants.GetAssistant(
         assistant_pb2.GetAssistantRequest(assistant_id=theirs.id)
     )
-    assert list(got.tool_resources.code_interpreter.file_ids) == [file.id]
+    assert got == theirs
+    assert list(got.tool_resources.code_interpreter.file_ids) == [own.id]
+    assert await file_events(storage, other_client, theirs.id) == ["AssistantCreated"]
+    assert await other_client.files.GetFile(F.GetFileRequest(file_id=own.id)) == own
 
 
 # ---------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from multidict import MultiDict, MultiDictProxy
 from assistants.v1 import (
     assistant_pb2,
     common_pb2,
+    file_pb2,
     message_pb2,
     run_pb2,
     run_service_pb2,
@@ -1389,6 +1390,16 @@ async def ctx(app: Application) -> RequestContext:
     return RequestContext(Principal(issued.project_id, issued.key_id), uuid.uuid4().hex)
 
 
+async def upload(app: Application, ctx: RequestContext) -> str:
+    """The id of a new file of ctx's project: code_interpreter file ids are looked up."""
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"1,2,3\n"
+
+    header = file_pb2.FileUploadHeader(filename="data.csv", purpose="assistants")
+    return (await app.files.upload(ctx, header, chunks())).id
+
+
 def without_identity(message: Any) -> Any:
     copy = type(message)()
     copy.CopyFrom(message)
@@ -1400,7 +1411,8 @@ def without_identity(message: Any) -> Any:
 async def test_app_creates_the_same_assistant_from_json_as_from_a_proto(
     app: Application, ctx: RequestContext
 ) -> None:
-    body = {**ASSISTANT_JSON, "tool_resources": {"code_interpreter": {"file_ids": [FILE]}}}
+    file_id = await upload(app, ctx)
+    body = {**ASSISTANT_JSON, "tool_resources": {"code_interpreter": {"file_ids": [file_id]}}}
     body["tools"] = TOOLS_JSON[2:]
     body["response_format"] = RESPONSE_FORMAT_JSON
     from_json = await app.assistants.create(ctx, parse.create_assistant(body))
@@ -1408,7 +1420,7 @@ async def test_app_creates_the_same_assistant_from_json_as_from_a_proto(
         **assistant_fields(),
         "tools": TOOLS_PROTO[2:],
         "tool_resources": T.ToolResources(
-            code_interpreter=T.CodeInterpreterResources(file_ids=[FILE])
+            code_interpreter=T.CodeInterpreterResources(file_ids=[file_id])
         ),
         "response_format": RESPONSE_FORMAT_PROTO,
     }
@@ -1430,12 +1442,14 @@ async def test_app_defaults_what_json_leaves_null(app: Application, ctx: Request
 async def test_app_update_resets_nulls_and_merges_metadata(
     app: Application, ctx: RequestContext
 ) -> None:
-    # tool_resources may name only a store of the project: the parsed one is replaced.
+    # tool_resources may name only a store and files of the project: the parsed ones are
+    # replaced.
     store = await app.vector_stores.create(
         ctx, vector_store_service_pb2.CreateVectorStoreRequest(name="resources")
     )
     request = parse.create_assistant(ASSISTANT_JSON)
     request.tool_resources.file_search.vector_store_ids[:] = [store.id]
+    request.tool_resources.code_interpreter.file_ids[:] = [await upload(app, ctx)]
     created = await app.assistants.create(ctx, request)
     body = {"name": None, "temperature": None, "tools": [], "metadata": {"tier": "2", "new": "x"}}
     updated = await app.assistants.update(ctx, parse.update_assistant(created.id, body))

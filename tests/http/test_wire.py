@@ -162,7 +162,8 @@ async def _steps(client: Client, run: dict[str, Any]) -> list[run_step_pb2.RunSt
 
 
 async def test_assistant_with_every_field(client: Client) -> None:
-    file_id, store_id = ids.new_id(ids.FILE), await client.new_store()
+    file_id = (await client.upload(b"1,2,3\n", "data.csv")).id
+    store_id = await client.new_store()
     tools = [
         TL.Tool(type=TL.TOOL_TYPE_CODE_INTERPRETER),
         TL.Tool(type=TL.TOOL_TYPE_FILE_SEARCH),
