@@ -74,7 +74,7 @@ async def _start_workers(
         storage, Sandboxes(settings.sandbox) if settings.sandbox else None, app.files
     )
     # Now, not at the first run: the log says at start-up whether code can run, and why not.
-    await code.start()
+    code.begin()
     workers = Workers(storage, model, engine, file_search, code)
     workers.start()
     log.info("workers started", extra={"concurrency": engine.concurrency, "owner": workers.owner})

@@ -256,13 +256,17 @@ class CodeInterpreter:
         self._outputs = outputs
         self._started: asyncio.Task[None] | None = None
 
-    async def start(self) -> None:
-        """Starts the sandboxes once: the first run that may call the tool waits for it."""
-        if self._sandboxes is None:
-            return
-        if self._started is None:
+    def begin(self) -> None:
+        """Starts the sandboxes in the background, once: start-up does not wait for the check
+        and the warm interpreters, and logs whether code can run when it knows."""
+        if self._sandboxes is not None and self._started is None:
             self._started = asyncio.get_running_loop().create_task(self._sandboxes.start())
-        await asyncio.shield(self._started)
+
+    async def start(self) -> None:
+        """Starts the sandboxes once; the first run that may call the tool waits for it."""
+        self.begin()
+        if self._started is not None:
+            await asyncio.shield(self._started)
 
     async def stop(self) -> None:
         if self._sandboxes is not None and self._started is not None:

@@ -7,6 +7,7 @@ Expected behaviour: reference §6 (code_interpreter step), §7 order (c), §9.1.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 
@@ -15,6 +16,7 @@ import pytest
 from assistants.v1 import run_pb2, thread_pb2
 from tests.code_interpreter.support import (
     PNG,
+    RS,
     M,
     S,
     answer,
@@ -29,7 +31,7 @@ from tests.code_interpreter.support import (
 )
 from tests.fake_model import FakeModel, text, tool_calls
 from tests.helpers import Client
-from tests.runs.support import PLAIN, TOOL_CALLS, names
+from tests.runs.support import PLAIN, TERMINAL, TOOL_CALLS, names, wait_for_status
 
 
 def code(source: str) -> tuple[str, dict[str, str]]:
@@ -301,3 +303,35 @@ async def test_the_upstream_api_key_is_nowhere_the_code_can_reach(
     model.script(tool_calls(code(search)), text("Nothing."))
     events = await run_stream(client, thread_id=thread_id, assistant_id=assistant_id)
     assert logs(code_calls(events)[0]) == "True [] False\n"
+
+
+async def test_a_cancel_stops_running_code_and_the_thread_goes_on(
+    client: Client, model: FakeModel
+) -> None:
+    """A cancel arriving while code runs ends the run at once; the interrupted interpreter is
+    replaced, and the thread's next call finds the files of its last finished call."""
+    assistant_id = await code_assistant(client)
+    thread_id = await new_thread(client, user("Wait."))
+    model.script(
+        tool_calls(code("open('/mnt/data/kept.txt', 'w').write('kept')")),
+        tool_calls(code("import time\nopen('/mnt/data/started', 'w').close()\ntime.sleep(60)")),
+    )
+    run = await client.runs.CreateRun(
+        RS.CreateRunRequest(thread_id=thread_id, assistant_id=assistant_id)
+    )
+    await model.wait_for_requests(2)
+    await asyncio.sleep(1.0)  # the second call is running its sleep
+    await client.runs.CancelRun(RS.CancelRunRequest(thread_id=thread_id, run_id=run.id))
+    ended = await wait_for_status(client, thread_id, run.id, TERMINAL, timeout=10)
+    assert ended.status == run_pb2.RUN_STATUS_CANCELLED
+
+    await client.messages.CreateMessage(
+        M.CreateMessageRequest(
+            thread_id=thread_id, role=M.MESSAGE_ROLE_USER, content=user("Still there?").content
+        )
+    )
+    probe = "import os\nprint(sorted(os.listdir('/mnt/data')), open('/mnt/data/kept.txt').read())"
+    model.script(tool_calls(code(probe)), text("Yes."))
+    events = await run_stream(client, thread_id=thread_id, assistant_id=assistant_id)
+    assert events[-2].run.status == run_pb2.RUN_STATUS_COMPLETED
+    assert logs(code_calls(events)[0]) == "['kept.txt'] kept\n"

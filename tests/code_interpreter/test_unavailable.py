@@ -6,6 +6,9 @@ Runs against a server of its own whose workers' sandbox has no bubblewrap, or is
 
 from __future__ import annotations
 
+import asyncio
+import json
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -22,6 +25,7 @@ from service.sandbox.pool import Sandboxes
 from storage import Storage
 from tests.code_interpreter.support import code_assistant, run_stream, user
 from tests.conftest import TEST_ENGINE, sandbox_settings
+from tests.e2e.test_restart import START_TIMEOUT, _env, _free_port
 from tests.fake_model import FakeModel, tool_calls
 from tests.helpers import Client, fresh_database
 from tests.runs.support import FAILED_AT_ONCE, names
@@ -116,3 +120,37 @@ async def test_a_server_with_the_tool_turned_off_says_so(
     run = events[-2].run
     assert run.status == run_pb2.RUN_STATUS_FAILED
     assert "ASSISTANTS_CODE_INTERPRETER" in run.last_error.message
+
+
+async def test_serve_says_at_start_up_why_code_cannot_run(tmp_path: Path) -> None:
+    """`assistants serve` with no interpreter environment serves anyway, and logs why
+    code_interpreter is disabled and what to do."""
+    env = _env(tmp_path / "data", _free_port()) | {
+        "ASSISTANTS_SANDBOX_PYTHON": str(tmp_path / "missing" / "bin" / "python"),
+        "ASSISTANTS_LOG_LEVEL": "INFO",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "service.cli",
+        "serve",
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    try:
+        async with asyncio.timeout(START_TIMEOUT):
+            while True:
+                line = await process.stderr.readline()
+                assert line, "the server exited before saying why"
+                record = json.loads(line)
+                if "code_interpreter" in record["message"]:
+                    break
+        assert record["level"] == "warning"
+        assert record["message"].startswith("code_interpreter is disabled:")
+        assert "missing" in record["message"] and "run make" in record["message"]
+        assert process.returncode is None
+    finally:
+        process.kill()
+        await process.wait()
