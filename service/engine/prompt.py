@@ -81,7 +81,7 @@ class PromptBuilder:
             model=run.model,
             messages=chat_messages(run.instructions, history, turns, tool_outputs),
             tools=tools,
-            tool_choice=_tool_choice(run) if tools else None,
+            tool_choice=_tool_choice(run, turns) if tools else None,
             parallel_tool_calls=run.parallel_tool_calls if tools else None,
             temperature=run.temperature if run.HasField("temperature") else None,
             top_p=run.top_p if run.HasField("top_p") else None,
@@ -129,9 +129,26 @@ class PromptBuilder:
         return tokens.encoding_for_model(run.model)
 
 
-def _tool_choice(run: run_pb2.Run) -> str | dict[str, object] | None:
-    """The chat tool_choice; a choice of a server tool names the function it is offered as."""
+# Choices that make the model call a tool rather than answer.
+_FORCING = {
+    tools_pb2.TOOL_CHOICE_TYPE_REQUIRED,
+    tools_pb2.TOOL_CHOICE_TYPE_FUNCTION,
+    tools_pb2.TOOL_CHOICE_TYPE_FILE_SEARCH,
+    tools_pb2.TOOL_CHOICE_TYPE_CODE_INTERPRETER,
+}
+
+
+def _tool_choice(run: run_pb2.Run, turns: Turns) -> str | dict[str, object] | None:
+    """The chat tool_choice; a choice of a server tool names the function it is offered as.
+
+    A forcing choice holds until the run has called a tool ("must call one or more tools
+    before responding to the user"); then the model may answer. Forced on every turn, a
+    server tool would be called again and again until the run expired."""
     choice = run.tool_choice.type
+    if choice in _FORCING and any(
+        s.type == run_step_pb2.RUN_STEP_TYPE_TOOL_CALLS for s, _ in turns
+    ):
+        return "auto"
     if choice == tools_pb2.TOOL_CHOICE_TYPE_FILE_SEARCH and file_search.offered(run):
         return {"type": "function", "function": {"name": file_search.TOOL_NAME}}
     if choice == tools_pb2.TOOL_CHOICE_TYPE_CODE_INTERPRETER and code_interpreter.offered(run):

@@ -10,15 +10,18 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from pathlib import Path
 
 import pytest
 
 from assistants.v1 import run_pb2, thread_pb2
+from service.engine.code_interpreter import CodeInterpreter
 from tests.code_interpreter.support import (
     PNG,
     RS,
     M,
     S,
+    T,
     answer,
     code_assistant,
     code_attachment,
@@ -335,3 +338,40 @@ async def test_a_cancel_stops_running_code_and_the_thread_goes_on(
     events = await run_stream(client, thread_id=thread_id, assistant_id=assistant_id)
     assert events[-2].run.status == run_pb2.RUN_STATUS_COMPLETED
     assert logs(code_calls(events)[0]) == "['kept.txt'] kept\n"
+
+
+async def test_a_forced_code_interpreter_is_forced_once(client: Client, model: FakeModel) -> None:
+    """tool_choice code_interpreter makes the first turn call it; after that the model may
+    answer. Forced on every turn, the server would run code until the run expired."""
+    assistant_id = await code_assistant(client)
+    thread_id = await new_thread(client, user("Compute 2 ** 10."))
+    model.script(tool_calls(code("2 ** 10")), text("1024."))
+    events = await run_stream(
+        client,
+        thread_id=thread_id,
+        assistant_id=assistant_id,
+        tool_choice=T.ToolChoice(type=T.TOOL_CHOICE_TYPE_CODE_INTERPRETER),
+    )
+    assert events[-2].run.status == run_pb2.RUN_STATUS_COMPLETED
+    first, second = (request["tool_choice"] for request in model.requests)
+    assert first == {"type": "function", "function": {"name": "code_interpreter"}}
+    assert second == "auto"
+
+
+async def test_a_deleted_threads_kept_files_are_swept(
+    client: Client, model: FakeModel, code_interpreter: CodeInterpreter, sandbox_root: Path
+) -> None:
+    """The host keeps a thread's sandbox files between interpreters; once the thread is
+    deleted, the workers' sweep removes them (and leaves other threads' alone)."""
+    assistant_id = await code_assistant(client)
+    gone, kept = await new_thread(client, user("One.")), await new_thread(client, user("Two."))
+    for thread_id in (gone, kept):
+        model.script(tool_calls(code("open('/mnt/data/a.txt', 'w').write('a')")), text("ok"))
+        await run_stream(client, thread_id=thread_id, assistant_id=assistant_id)
+    threads = sandbox_root / "runs" / "threads"
+    assert (threads / gone / "files" / "a.txt").read_text() == "a"
+
+    await client.threads.DeleteThread(thread_pb2.DeleteThreadRequest(thread_id=gone))
+    await code_interpreter.sweep()
+    assert not (threads / gone).exists()
+    assert (threads / kept / "files" / "a.txt").exists()
