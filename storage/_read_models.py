@@ -5,6 +5,7 @@ Every query is scoped to a project: another project's object reads as missing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -111,6 +112,11 @@ class ReadModels:
         return VersionedThread(
             row["version"], _parse(row["object"], thread_pb2.Thread()), row["message_count"]
         )
+
+    async def existing_threads(self, thread_ids: Sequence[str]) -> set[str]:
+        """Which of thread_ids name threads that exist (in any project)."""
+        rows = await self._pool.fetch("SELECT id FROM threads WHERE id = ANY($1)", thread_ids)
+        return {row["id"] for row in rows}
 
     async def get_thread_head(self, project_id: str, thread_id: str) -> ThreadHead | None:
         row = await self._pool.fetchrow(

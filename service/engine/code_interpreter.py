@@ -272,6 +272,18 @@ class CodeInterpreter:
         if self._sandboxes is not None and self._started is not None:
             await self._sandboxes.stop()
 
+    async def sweep(self) -> None:
+        """Deletes the sandbox files kept for threads that were deleted since."""
+        if self._sandboxes is None or self._sandboxes.unavailable is not None:
+            return
+        kept = self._sandboxes.kept_keys()
+        if not kept:
+            return
+        existing = await self._storage.reads.existing_threads(kept)
+        for thread_id in sorted(set(kept) - existing):
+            await self._sandboxes.forget(thread_id)
+            log.info("sandbox files of a deleted thread removed", extra={"thread_id": thread_id})
+
     @property
     def unavailable(self) -> str | None:
         """Why code cannot run on this server, or None."""

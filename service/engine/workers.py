@@ -114,3 +114,7 @@ class Workers:
             await self._storage.run_streams.prune(self._settings.stream_retention_seconds)
         except Exception:
             log.exception("pruning run streams failed")
+        try:
+            await self._code_interpreter.sweep()
+        except Exception:
+            log.exception("sweeping the sandbox files of deleted threads failed")

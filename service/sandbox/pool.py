@@ -258,6 +258,13 @@ class Sandboxes:
             await asyncio.to_thread(shutil.rmtree, self._kept(key), True)
         self._key_locks.pop(key, None)
 
+    def kept_keys(self) -> list[str]:
+        """The keys whose files are kept on the host."""
+        threads = self.settings.root / "threads"
+        if not threads.is_dir():
+            return []
+        return sorted(path.name for path in threads.iterdir() if KEY.fullmatch(path.name))
+
     async def _expire_idle(self) -> None:
         period = min(max(self.settings.idle_seconds / 4, 0.05), 30.0)
         while True:
