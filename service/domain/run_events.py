@@ -151,6 +151,8 @@ def image_file_delta(message_id: str, index: int, file_id: str) -> RunEvent:
     event, delta = _message_delta(message_id)
     part = delta.content.add(index=index, type=message_pb2.MESSAGE_CONTENT_TYPE_IMAGE_FILE)
     part.image_file.file_id = file_id
+    # Once, as the stored part has it: the SDK's snapshot then equals the stored message.
+    part.image_file.detail = message_pb2.IMAGE_DETAIL_AUTO
     return event
 
 

@@ -145,7 +145,8 @@ def message_with_text(
     result.CopyFrom(message)
     for file_id in images:
         result.content.add(
-            type=M.MESSAGE_CONTENT_TYPE_IMAGE_FILE, image_file=M.ImageFile(file_id=file_id)
+            type=M.MESSAGE_CONTENT_TYPE_IMAGE_FILE,
+            image_file=M.ImageFile(file_id=file_id, detail=M.IMAGE_DETAIL_AUTO),
         )
     if text:
         part = result.content.add(type=M.MESSAGE_CONTENT_TYPE_TEXT)

@@ -36,6 +36,9 @@ TOOL_NAME = "code_interpreter"
 MOUNT = "/mnt/data/"
 Turns = Sequence[tuple[run_step_pb2.RunStep, message_pb2.Message | None]]
 IMAGE_NAME = "image.png"
+NO_CODE = (
+    'Error: the call had no code to run. Call code_interpreter with {"code": "<Python source>"}.\n'
+)
 
 DESCRIPTION = (
     "Runs Python 3 code in a stateful sandbox, like a Jupyter notebook: variables, imports and "
@@ -95,86 +98,108 @@ def new_call(call_id: str) -> S.ToolCall:
     )
 
 
-def parse_code(arguments: str) -> str:
-    """The code of a call: `{"code": "..."}`; a model that sends bare code gets it run as is."""
+def parse_code(arguments: str) -> str | None:
+    """The code of a call: `{"code": "..."}`. A model that sends bare code gets it run as is;
+    arguments that open as `{"code": "...` but are cut short run what they hold. None when
+    the arguments hold no code to run."""
     try:
-        parsed = json.loads(arguments) if arguments.strip() else {}
+        parsed = json.loads(arguments) if arguments.strip() else None
     except (ValueError, RecursionError):
-        return arguments
+        opened = _OPENING.match(arguments)
+        if opened is None:
+            return arguments
+        held, _ = _decode(arguments, opened.end())
+        return held
     if isinstance(parsed, dict):
-        code = parsed.get("code", parsed.get("input", ""))
-        return code if isinstance(code, str) else ""
-    return parsed if isinstance(parsed, str) else arguments
+        code = parsed.get("code", parsed.get("input"))
+        return code if isinstance(code, str) else None
+    return parsed if isinstance(parsed, str) else None
 
 
 # The arguments' opening up to the code string's first character: `{"code": "`.
 _OPENING = re.compile(r'\s*\{\s*"code"\s*:\s*"')
-_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{0,4}|.)?$")
+_HEX = set("0123456789abcdefABCDEF")
+
+
+def _escape_end(text: str, i: int) -> int | None:
+    """Where the escape at text[i] (a backslash) ends, or None while it is incomplete. A
+    high surrogate's escape ends after the low one that must follow it."""
+    if i + 1 >= len(text):
+        return None
+    if text[i + 1] != "u":
+        return i + 2
+    digits = text[i + 2 : i + 6]
+    if len(digits) < 4 or not set(digits) <= _HEX:
+        return None if len(digits) < 4 and set(digits) <= _HEX else i + 6
+    if 0xD800 <= int(digits, 16) <= 0xDBFF and text[i + 6 : i + 8] in ("\\u", "\\", ""):
+        return None if len(text) < i + 12 else i + 12
+    return i + 6
+
+
+def _decode(text: str, start: int) -> tuple[str, int]:
+    """Decodes the JSON string content of text from start: up to its closing quote, or (while
+    more may come) up to the last complete character. Returns the text and where it stopped
+    (at the closing quote, if it came). Content that is not valid JSON decodes to nothing."""
+    i = start
+    while i < len(text) and text[i] != '"':
+        if text[i] != "\\":
+            i += 1
+            continue
+        end = _escape_end(text, i)
+        if end is None:
+            break
+        i = end
+    try:
+        decoded: str = json.loads('"' + text[start:i] + '"')
+    except ValueError:
+        return "", start
+    return decoded, i
 
 
 class CodeStream:
     """Decodes the code out of arguments still streaming in, so that it streams as
-    `code_interpreter.input` deltas. Arguments of another shape stream nothing; the whole
-    code is sent once the call is complete (finish)."""
+    `code_interpreter.input` deltas; each character is read once. Arguments of another shape
+    stream nothing; the whole code is sent once the call is complete (finish)."""
 
     def __init__(self) -> None:
         self.arguments = ""
         self.sent = ""
+        self._at: int | None = None  # where decoding goes on in arguments
+        self._closed = False
 
     def feed(self, fragment: str) -> str:
         """Adds a fragment of the arguments; returns the code that is new and certain."""
         self.arguments += fragment
-        opening = _OPENING.match(self.arguments)
-        if opening is None:
+        if self._closed:
             return ""
-        decoded = _decoded_prefix(self.arguments[opening.end() :])
-        if decoded is None or not decoded.startswith(self.sent):
-            return ""
-        new, self.sent = decoded[len(self.sent) :], decoded
+        if self._at is None:
+            opening = _OPENING.match(self.arguments)
+            if opening is None:
+                return ""
+            self._at = opening.end()
+        new, stop = _decode(self.arguments, self._at)
+        self._closed = stop < len(self.arguments) and self.arguments[stop] == '"'
+        self._at = stop
+        self.sent += new
         return new
 
-    def finish(self) -> tuple[str, str]:
-        """The whole code, and the part of it not streamed yet ("" when what was streamed
-        turned out not to be its start, which a well-formed call never does)."""
+    def finish(self) -> tuple[str | None, str]:
+        """The whole code (None when the call holds none), and the part of it not streamed
+        yet ("" when what was streamed turned out not to be its start)."""
         code = parse_code(self.arguments)
-        return code, code[len(self.sent) :] if code.startswith(self.sent) else ""
+        if code is None or not code.startswith(self.sent):
+            return code, ""
+        return code, code[len(self.sent) :]
 
 
-def _decoded_prefix(body: str) -> str | None:
-    """The JSON string content at the start of body, up to its closing quote or to the last
-    complete character; None when it is not valid JSON string content."""
-    end = _string_end(body)
-    raw = body[:end] if end is not None else body
-    if end is None:
-        incomplete = _ESCAPE.search(raw)
-        if incomplete and _escaped(raw, incomplete.start()):
-            raw = raw[: incomplete.start()]
-    try:
-        decoded: str = json.loads('"' + raw + '"')
-    except ValueError:
-        return None
-    if end is None and decoded and "\ud800" <= decoded[-1] <= "\udbff":
-        return decoded[:-1]  # the first half of a surrogate pair: its second is to come
-    return decoded
+def storable(text: str) -> str:
+    """Text the log can hold: PostgreSQL's JSON takes no NUL and no lone surrogate (a file name
+    that is not UTF-8 arrives with some)."""
+    return text.replace("\0", "\ufffd").encode("utf-8", "replace").decode("utf-8")
 
 
-def _escaped(raw: str, at: int) -> bool:
-    """Whether the backslash at `at` starts an escape (is not itself escaped)."""
-    count = len(raw[:at]) - len(raw[:at].rstrip("\\"))
-    return count % 2 == 0
-
-
-def _string_end(body: str) -> int | None:
-    """The index of the unescaped quote that closes the string, if it has come."""
-    i = 0
-    while i < len(body):
-        if body[i] == "\\":
-            i += 2
-            continue
-        if body[i] == '"':
-            return i
-        i += 1
-    return None
+def set_input(call: S.ToolCall, code: str) -> None:
+    call.code_interpreter.input = storable(code)
 
 
 def tool_output(call: S.ToolCall) -> str:
@@ -315,13 +340,19 @@ class CodeInterpreter:
         return file_names(found)
 
     async def run(
-        self, project_id: str, run: run_pb2.Run, call: S.ToolCall, code: str
+        self, project_id: str, run: run_pb2.Run, call: S.ToolCall, code: str | None
     ) -> S.ToolCall:
         """The call with its input, outputs and saved files. Problems of the code (an
-        exception, a timeout, a dead interpreter, a busy sandbox) become its logs."""
+        exception, a timeout, a dead interpreter, a busy sandbox) become its logs; a call
+        with no code (code None) is told so, and nothing runs."""
         result = S.ToolCall()
         result.CopyFrom(call)
-        result.code_interpreter.input = code
+        set_input(result, code or "")
+        if code is None:
+            result.code_interpreter.outputs.add(
+                type=S.CODE_INTERPRETER_OUTPUT_TYPE_LOGS, logs=NO_CODE
+            )
+            return result
         if self._sandboxes is None:
             raise SandboxUnavailable(self.unavailable or "")
         files = await self.input_files(project_id, run)
@@ -329,8 +360,13 @@ class CodeInterpreter:
         problems: Sequence[str] = []
         try:
             async with self._sandboxes.session(run.thread_id) as session:
+                # Keyed by name too: a name that now means another file (after a delete)
+                # gets that file's bytes.
                 problems = await session.provide(
-                    [InputFile(fid, name, self._reader(project_id, fid)) for fid, name in files]
+                    [
+                        InputFile(f"{fid}/{name}", name, self._reader(project_id, fid))
+                        for fid, name in files
+                    ]
                 )
                 execution = await session.run(code)
         except SandboxFull as full:
@@ -378,9 +414,10 @@ class CodeInterpreter:
                 image=S.CodeInterpreterImage(file_id=file_id),
             )
         for written in execution.files:
-            name = PurePosixPath(written.path).name
+            path = storable(written.path)
+            name = PurePosixPath(path).name
             file_id = await self._outputs.save_output(project_id, run.id, name, written.data)
-            code.files.add(path=written.path, file_id=file_id)
+            code.files.add(path=path, file_id=file_id)
 
 
 def _logs(execution: Execution, problems: Sequence[str]) -> str:
@@ -391,4 +428,4 @@ def _logs(execution: Execution, problems: Sequence[str]) -> str:
         lines.append(execution.error)
     lines.extend(f"[{problem}]" for problem in problems)
     lines.extend(f"[Not saved for the user: {skipped}]" for skipped in execution.skipped)
-    return "\n".join(lines) + "\n" if lines else ""
+    return storable("\n".join(lines) + "\n") if lines else ""

@@ -377,9 +377,12 @@ class RunExecution:
             turn.search_arguments[event.index] += event.fragment
             return
         if event.index in turn.code:
-            code = turn.code[event.index].feed(event.fragment)
+            stream = turn.code[event.index]
+            code = stream.feed(event.fragment)
             if code:
                 self._deltas.add(run_events.code_input(turn.step.id, event.index, code))
+                # So that a step ended mid-call (cancelled, expired) keeps what streamed.
+                code_interpreter.set_input(turn.calls[event.index], stream.sent)
             return
         turn.calls[event.index].function.arguments += event.fragment
         self._deltas.add(run_events.tool_call_arguments(turn.step.id, event.index, event.fragment))

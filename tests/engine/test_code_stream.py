@@ -4,6 +4,7 @@ what streamed is always the start of the code the call ran."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -47,11 +48,14 @@ def test_arguments_of_another_shape_stream_nothing_then_the_whole_code() -> None
         ('{"input": "2"}', "2"),
         ("print(3)", "print(3)"),
         ('"print(4)"', "print(4)"),
-        ('{"code": 5}', ""),
-        ("", ""),
+        ('{"code": "print(5)"', "print(5)"),
+        ('{"code": "a = \\"x', 'a = "x'),
+        ('{"code": 5}', None),
+        ("{}", None),
+        ("", None),
     ],
 )
-def test_parse_code(arguments: str, code: str) -> None:
+def test_parse_code(arguments: str, code: str | None) -> None:
     assert parse_code(arguments) == code
 
 
@@ -72,3 +76,21 @@ def test_file_names_are_safe_and_unique() -> None:
         ("file-d", "file-d"),
         ("file-e", "file-e"),
     ]
+
+
+def test_cut_short_arguments_stream_what_they_hold() -> None:
+    """A call cut off before its closing quote streams, stores and runs the same code."""
+    stream = CodeStream()
+    streamed = "".join(stream.feed(piece) for piece in ['{"code": "print', "('hi')", "\\n"])
+    code, rest = stream.finish()
+    assert code == "print('hi')\n" and streamed + rest == code
+
+
+def test_streaming_reads_each_character_once() -> None:
+    """200 KB of code in 4-character fragments decodes in linear time."""
+    arguments = json.dumps({"code": "x = 1  # \u00e9\n" * 12_500})
+    stream = CodeStream()
+    started = time.perf_counter()
+    streamed = "".join(stream.feed(arguments[i : i + 4]) for i in range(0, len(arguments), 4))
+    assert time.perf_counter() - started < 2.0
+    assert streamed == json.loads(arguments)["code"]
