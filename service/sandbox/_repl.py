@@ -29,6 +29,10 @@ MPLCACHE = "/opt/mplcache"
 CAPTURE = "/tmp/.capture"
 LENGTH = struct.Struct(">I")
 CHUNK = 1 << 20
+# What one call's figures may take together (service.sandbox.session.MAX_IMAGE_BYTES).
+MAX_IMAGE_BYTES = 64 << 20
+# Skipped paths named in a result; the rest are counted.
+MAX_SKIPPED = 20
 
 Snapshot = dict[str, tuple[int, int, int, bool]]
 
@@ -158,6 +162,8 @@ def read_regular(path: str, limit: int) -> bytes | str:
             return f"{path}: not a regular file"
         if info.st_size > limit:
             return f"{path}: over {limit // (1 << 20)} MiB"
+        if info.st_size > info.st_blocks * 512 + CHUNK:
+            return f"{path}: a sparse file (its holes would be returned as bytes)"
         data = handle.read(limit + 1)
         return data if len(data) <= limit else f"{path}: over {limit // (1 << 20)} MiB"
 
@@ -168,6 +174,7 @@ class Repl:
         self.max_log_chars = int(config.get("max_log_chars", 20_000))
         self.max_files = int(config.get("max_output_files", 20))
         self.max_file_bytes = int(config.get("max_output_file_bytes", 100 << 20))
+        self.max_total_bytes = int(config.get("max_output_bytes", 256 << 20))
         self.namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": __builtins__}
         self.cells = 0
         self.running = False
@@ -299,13 +306,19 @@ class Repl:
         pyplot = sys.modules.get("matplotlib.pyplot")
         if pyplot is None:
             return []
-        images = []
+        images: list[bytes] = []
+        budget = MAX_IMAGE_BYTES
         try:
             for number in pyplot.get_fignums():
                 buffer = io.BytesIO()
                 pyplot.figure(number).savefig(buffer, format="png", dpi=100)
-                if buffer.tell() <= self.max_file_bytes:
+                if buffer.tell() <= budget:
                     images.append(buffer.getvalue())
+                    budget -= buffer.tell()
+                else:
+                    print(
+                        "a figure was left out: the call's figures are over 64 MiB", file=sys.stderr
+                    )
         except Exception as error:  # a broken figure must not lose the call's result
             print(f"a figure could not be saved: {error}", file=sys.stderr)
         finally:
@@ -318,23 +331,45 @@ class Repl:
         files: list[dict[str, Any]] = []
         blobs: list[bytes] = []
         skipped: list[str] = []
+        budget = self.max_total_bytes
+        inodes: set[int] = set()
         for path in sorted(after):
+            inode, size, _, regular = after[path]
             if before.get(path) == after[path]:
                 continue
-            if not after[path][3]:
+            if not regular:
                 skipped.append(f"{path}: not a regular file")
-                continue
-            if len(files) >= self.max_files:
+            elif inode in inodes:
+                skipped.append(f"{path}: another name of a file already returned")
+            elif len(files) >= self.max_files:
                 skipped.append(f"{path}: more than {self.max_files} files")
-                continue
-            data = read_regular(path, self.max_file_bytes)
-            if isinstance(data, str):
-                skipped.append(data)
+            elif size > budget:
+                skipped.append(f"{path}: over the call's {self.max_total_bytes >> 20} MiB")
             else:
+                data = read_regular(path, min(self.max_file_bytes, budget))
+                if isinstance(data, str):
+                    skipped.append(data)
+                    continue
                 files.append({"path": path, "size": len(data)})
                 blobs.append(data)
+                inodes.add(inode)
+                budget -= len(data)
         deleted = sorted(set(before) - set(after))
-        return files, blobs, skipped, deleted
+        return files, blobs, self.shortened(skipped), deleted
+
+    def shortened(self, skipped: list[str]) -> list[str]:
+        """At most MAX_SKIPPED entries, a quarter of the log cap in all; the rest counted."""
+        kept: list[str] = []
+        room = self.max_log_chars // 4
+        for entry in skipped[:MAX_SKIPPED]:
+            entry = entry if len(entry) <= 200 else entry[:200] + "…"
+            if len(entry) > room:
+                break
+            kept.append(entry)
+            room -= len(entry) + 1
+        if len(kept) < len(skipped):
+            kept.append(f"and {len(skipped) - len(kept)} more")
+        return kept
 
 
 def cut(head: str, removed: int, tail: str) -> str:

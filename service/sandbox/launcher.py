@@ -3,12 +3,14 @@ works on this machine at all."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import resource
 import shutil
 import stat
 import subprocess
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +22,13 @@ REPL_SOURCE = Path(__file__).with_name("_repl.py")
 INBOX = "/run/inbox"
 MPLCACHE = "/opt/mplcache"
 DATA = "/mnt/data"
+# /dev/shm, for multiprocessing's semaphores and shared memory.
+SHM_BYTES = 64 * 1024 * 1024
 CHECK_TIMEOUT_SECONDS = 20.0
+# Ranges of slot uids, one per Sandboxes on the host, claimed through lock files here.
+UID_LOCKS = Path(tempfile.gettempdir()) / "assistants-sandbox-uids"
+UID_BLOCK = 1000
+UID_BLOCKS = 100
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,31 @@ def base_prefix(venv: Path) -> Path:
         if name.strip() == "home":
             return Path(value.strip()).parent
     raise ValueError(f"{venv / 'pyvenv.cfg'} names no home")
+
+
+def claim_uids(settings: SandboxSettings) -> tuple[int, int | None]:
+    """A first uid for this process's slots that no other process on the host holds, and the
+    file descriptor whose lock holds it (None when not root: slots then run as our uid).
+
+    Ending a session kills every process of its slot's uid, so two servers on one host (or
+    two pools in one process) must never share one. Ranges are UID_BLOCK wide from
+    settings.first_uid; a range is held by an flock on its file while the descriptor lives.
+    """
+    if os.geteuid() != 0:
+        return settings.first_uid, None
+    if settings.max_sessions + 1 > UID_BLOCK:
+        raise ValueError(f"at most {UID_BLOCK - 1} sessions")
+    UID_LOCKS.mkdir(mode=0o700, exist_ok=True)
+    for block in range(UID_BLOCKS):
+        first = settings.first_uid + block * UID_BLOCK
+        fd = os.open(UID_LOCKS / f"{first}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        return first, fd
+    raise OSError(f"all {UID_BLOCKS} ranges of sandbox uids are held by other processes")
 
 
 def slot_uid(settings: SandboxSettings, slot: int) -> int | None:
@@ -162,8 +195,12 @@ def command(
     if inbox is not None:
         args += ["--ro-bind", str(inbox), INBOX]
     args += ["--proc", "/proc", "--dev", "/dev"]
+    args += ["--size", str(SHM_BYTES), "--tmpfs", "/dev/shm"]
     args += ["--size", str(settings.tmp_bytes), "--tmpfs", "/tmp"]
     args += ["--size", str(settings.disk_bytes), "--tmpfs", DATA]
+    # bwrap's own tmpfs mounts (/ with /run and /opt, and /dev) have no size: read-only,
+    # they hold no memory the code could fill outside the sized ones above.
+    args += ["--remount-ro", "/dev", "--remount-ro", "/"]
     args += ["--chdir", DATA, *_environment(layout), "--"]
     if program is None:
         program = [str(layout.python), "-I", "-c", REPL_SOURCE.read_text(), repl_config(settings)]
@@ -176,6 +213,7 @@ def repl_config(settings: SandboxSettings) -> str:
             "max_log_chars": settings.max_log_chars,
             "max_output_files": settings.max_output_files,
             "max_output_file_bytes": settings.max_output_file_bytes,
+            "max_output_bytes": settings.max_output_bytes,
         }
     )
 

@@ -47,12 +47,16 @@ class Sandboxes:
         self._released = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = False
+        # Holds this pool's range of slot uids (launcher.claim_uids) while it lives.
+        self._uid_lock: int | None = None
 
     # Start and stop.
 
     async def start(self) -> None:
         """Checks that sandboxing works; never raises for it (see `unavailable`)."""
         try:
+            first_uid, self._uid_lock = await asyncio.to_thread(launcher.claim_uids, self.settings)
+            self.settings = dataclasses.replace(self.settings, first_uid=first_uid)
             self._layout = await asyncio.to_thread(launcher.prepare, self.settings)
             reason = await asyncio.to_thread(
                 launcher.check, self.settings, self._spare_slot, self._layout
@@ -130,6 +134,9 @@ class Sandboxes:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         sessions, self._sessions = self._sessions, []
         await asyncio.gather(*(session.close() for session in sessions), return_exceptions=True)
+        if self._uid_lock is not None:
+            os.close(self._uid_lock)
+            self._uid_lock = None
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coroutine)
@@ -243,6 +250,8 @@ class Sandboxes:
         except (SessionDied, OSError) as error:
             log.warning("sandbox slot %d failed to start: %s", session.slot, error)
             await self._remove(session)
+        finally:
+            self._released.set()  # a caller waiting for a ready interpreter looks again
 
     async def end(self, key: str) -> None:
         """Ends the key's interpreter now; its files are kept."""
@@ -310,26 +319,46 @@ def _safe(relative: str) -> Path | None:
 
 
 def _mirror(kept: Path, files: list[OutputFile], deleted: list[str], keys: set[str]) -> None:
+    """Makes the kept files what the call left: deleted paths go (with directories they
+    leave empty), written ones are written, replacing a directory or file in their way."""
     root = kept / "files"
     for path in deleted:
         relative = _safe(path)
         if relative is not None:
             with contextlib.suppress(OSError):
                 (root / relative).unlink()
+                _prune_empty(root, (root / relative).parent)
     for file in files:
         relative = _safe(file.path)
         if relative is None:
             continue
         target = root / relative
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if target.is_symlink() or target.is_dir():
-                continue
+            _make_parents(root, relative)
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
             target.write_bytes(file.data)
         except OSError as error:
             log.warning("kept file %s not saved: %s", file.path, error)
     kept.mkdir(parents=True, exist_ok=True)
     (kept / "keys.json").write_text(json.dumps(sorted(keys)))
+
+
+def _make_parents(root: Path, relative: Path) -> None:
+    """Creates relative's parent directories under root; a file where one must go goes."""
+    root.mkdir(parents=True, exist_ok=True)
+    folder = root
+    for part in relative.parts[:-1]:
+        folder = folder / part
+        if folder.is_file() or folder.is_symlink():
+            folder.unlink()
+        folder.mkdir(parents=True, exist_ok=True)
+
+
+def _prune_empty(root: Path, folder: Path) -> None:
+    while folder != root and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
 
 
 def _kept_files(root: Path) -> list[str]:

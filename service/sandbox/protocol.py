@@ -44,7 +44,7 @@ async def read_frame(
             raise ProtocolError(f"a frame header of {length} bytes is over the limit")
         try:
             message = json.loads(await _read(reader, length))
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
             raise ProtocolError("a frame header is not JSON") from error
         if not isinstance(message, dict):
             raise ProtocolError("a frame header is not an object")

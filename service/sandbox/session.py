@@ -28,6 +28,8 @@ PUT_TIMEOUT_SECONDS = 60.0
 CLOSE_TIMEOUT_SECONDS = 5.0
 STDERR_CAP = 8192
 MAX_IMAGES = 64
+# What one call's figures may take together (the REPL leaves out figures beyond it).
+MAX_IMAGE_BYTES = 64 * 1024 * 1024
 
 
 class SessionDied(Exception):
@@ -192,7 +194,9 @@ class Session:
 
     async def _call(self, code: str, soft: float) -> tuple[Execution, list[str]]:
         limit = self.settings.max_output_file_bytes
-        max_data = limit * (self.settings.max_output_files + MAX_IMAGES)
+        # What a call may really return: its files' budget and its figures'. The frame comes
+        # from the code's own process, so a bigger one is refused, not buffered.
+        max_data = self.settings.max_output_bytes + MAX_IMAGE_BYTES
         try:
             await self._send({"op": "run", "code": code, "timeout": soft})
             message, data = await self._receive(soft + self.settings.kill_grace_seconds, max_data)
@@ -210,7 +214,7 @@ class Session:
                 " was restarted: its variables are gone; the files of the last "
                 "finished call are restored."
             )
-        except (SessionDied, protocol.ProtocolError, ValueError) as died:
+        except (SessionDied, protocol.ProtocolError, *MALFORMED) as died:
             await self._kill()
             log.info("sandbox slot %d died during a call: %s", self.slot, died)
             error = (
@@ -263,7 +267,8 @@ def _write_inbox(path: Path, data: bytes) -> None:
 def _execution(
     message: dict[str, Any], data: bytes, limit: int, max_files: int
 ) -> tuple[Execution, list[str]]:
-    """The result frame as an Execution (and the deleted paths); ValueError if malformed."""
+    """The result frame as an Execution (and the deleted paths). The frame is untrusted (the
+    code can write to the channel): anything malformed raises one of MALFORMED."""
     if message.get("op") != "result":
         raise ValueError(f"unexpected frame {message.get('op')!r}")
     image_sizes = [int(size) for size in message.get("images", [])][:MAX_IMAGES]
@@ -285,10 +290,14 @@ def _execution(
         images=images,
         files=files,
         skipped=[str(item) for item in message.get("skipped", [])],
-        error=message.get("error"),
+        error=None if message.get("error") is None else str(message["error"]),
         timed_out=bool(message.get("timed_out")),
     )
     return execution, [str(path) for path in message.get("deleted", [])]
+
+
+# What a forged result frame can raise while it is read into an Execution.
+MALFORMED = (ValueError, TypeError, KeyError, AttributeError, RecursionError)
 
 
 def _exit_reason(process: asyncio.subprocess.Process | None) -> str:

@@ -39,6 +39,8 @@ class SandboxSettings:
     max_log_chars: int = 20_000
     max_output_files: int = 20
     max_output_file_bytes: int = 100 * MIB
+    # All the files of one call together: what the host buffers and keeps for it.
+    max_output_bytes: int = 256 * MIB
     # Slot i runs as uid and gid first_uid + i when the server runs as root.
     first_uid: int = 200_000
     # The bubblewrap executable, looked up on PATH unless absolute.
