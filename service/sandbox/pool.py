@@ -308,6 +308,8 @@ class Sandboxes:
 
     async def _keep(self, session: Session, files: list[OutputFile], deleted: list[str]) -> None:
         assert session.key is not None
+        if not files and not deleted:
+            return  # most calls: no thread hop, no write
         await asyncio.to_thread(_mirror, self._kept(session.key), files, deleted, session.put_keys)
 
 
