@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from service.sandbox import seccomp
 from service.sandbox.settings import SandboxSettings
 
 REPL_SOURCE = Path(__file__).with_name("_repl.py")
@@ -176,6 +177,7 @@ def command(
     *,
     program: list[str] | None = None,
     writable_mplcache: bool = False,
+    seccomp_fd: int | None = None,
 ) -> list[str]:
     """bwrap's argv for one sandbox; `program` defaults to the REPL, configured by argv[1]."""
     args = [
@@ -186,6 +188,7 @@ def command(
         "--die-with-parent",
         "--cap-drop",
         "ALL",
+        *(["--seccomp", str(seccomp_fd)] if seccomp_fd is not None else []),
         *_root_dirs(),
     ]
     for source, destination in layout.binds:
@@ -250,12 +253,15 @@ def check(settings: SandboxSettings, slot: int = 0, layout: Layout | None = None
         layout = layout or prepare(settings)
     except (OSError, ValueError) as error:
         return str(error)
-    argv = command(settings, layout, None, program=[str(layout.python), "-I", "-c", "pass"])
+    filter_fd = seccomp.program_fd()
+    program = [str(layout.python), "-I", "-c", "pass"]
+    argv = command(settings, layout, None, program=program, seccomp_fd=filter_fd)
     try:
         result = subprocess.run(
             argv,
             env={},
             preexec_fn=preexec(settings, slot_uid(settings, slot)),
+            pass_fds=() if filter_fd is None else (filter_fd,),
             capture_output=True,
             timeout=CHECK_TIMEOUT_SECONDS,
             check=False,
@@ -264,6 +270,9 @@ def check(settings: SandboxSettings, slot: int = 0, layout: Layout | None = None
         return f"a trivial sandbox did not finish within {CHECK_TIMEOUT_SECONDS:g} s"
     except OSError as error:
         return f"bubblewrap could not be started: {error}"
+    finally:
+        if filter_fd is not None:
+            os.close(filter_fd)
     if result.returncode == 0:
         return None
     stderr = result.stderr.decode(errors="replace").strip()[-2000:]

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from service.sandbox import Execution, InputFile, OutputFile, launcher, protocol
+from service.sandbox import Execution, InputFile, OutputFile, launcher, protocol, seccomp
 from service.sandbox.settings import SandboxSettings
 
 log = logging.getLogger(__name__)
@@ -71,18 +71,24 @@ class Session:
 
     async def start(self) -> None:
         """Starts the interpreter and waits for its "ready" (numpy & co. imported)."""
-        argv = launcher.command(self.settings, self.layout, self.inbox)
+        filter_fd = seccomp.program_fd()
+        argv = launcher.command(self.settings, self.layout, self.inbox, seccomp_fd=filter_fd)
         began = time.monotonic()
         self._stderr.clear()
-        self._process = await asyncio.create_subprocess_exec(
-            *argv,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env={},
-            preexec_fn=launcher.preexec(self.settings, self.uid),
-            limit=1 << 16,
-        )
+        try:
+            self._process = await asyncio.create_subprocess_exec(
+                *argv,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                env={},
+                preexec_fn=launcher.preexec(self.settings, self.uid),
+                pass_fds=() if filter_fd is None else (filter_fd,),
+                limit=1 << 16,
+            )
+        finally:
+            if filter_fd is not None:
+                os.close(filter_fd)
         self._stderr_task = asyncio.create_task(self._drain_stderr(self._process))
         self.put_keys = set()
         try:

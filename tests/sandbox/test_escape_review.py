@@ -645,24 +645,27 @@ async def test_privileged_syscalls_fail(review: Sandboxes) -> None:
         await review.end(key)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING (hardening): no seccomp filter (Seccomp: 0 in /proc/self/status): "
-    "io_uring_setup succeeds, as do add_key/keyctl and ptrace(PTRACE_ATTACH) of the "
-    "sandbox's pid 1; every kernel bug reachable from those is reachable from model-written "
-    "code. Fix: bwrap --seccomp <fd> with a deny-list (io_uring_*, keyctl, add_key, "
-    "request_key, ptrace, perf_event_open, bpf, userfaultfd, personality...)",
-)
 async def test_io_uring_is_refused(review: Sandboxes) -> None:
+    """The seccomp filter refuses io_uring, keyrings and ptrace with EPERM, while threads,
+    subprocesses and multiprocessing, which notebooks use, still work."""
     key = new_key()
     try:
         async with review.session(key) as session:
             result = await session.run(
-                "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+                "import ctypes, multiprocessing, subprocess, threading\n"
+                "libc = ctypes.CDLL(None, use_errno=True)\n"
                 "params = ctypes.create_string_buffer(120)\n"
-                "libc.syscall(ctypes.c_long(425), ctypes.c_long(4), params)"
+                "refused = []\n"
+                "for nr, args in ((425, (4, params)), (248, (b'user', b'k', b'v', 1, -3)),\n"
+                "                 (101, (16, 1, 0, 0))):\n"
+                "    refused.append((libc.syscall(nr, *args), ctypes.get_errno()))\n"
+                "t = threading.Thread(target=print); t.start(); t.join()\n"
+                "out = subprocess.run(['python3', '-c', 'print(6 * 7)'], capture_output=True)\n"
+                "with multiprocessing.Pool(2) as pool:\n"
+                "    squares = pool.map(abs, [-3, -4])\n"
+                "print(refused, out.stdout, squares)"
             )
-        assert int(result.logs) == -1, "io_uring_setup returned an io_uring fd"
+        assert result.logs.splitlines()[-1] == "[(-1, 1), (-1, 1), (-1, 1)] b'42\\n' [3, 4]"
     finally:
         await review.end(key)
 
