@@ -381,8 +381,6 @@ class RunExecution:
             code = stream.feed(event.fragment)
             if code:
                 self._deltas.add(run_events.code_input(turn.step.id, event.index, code))
-                # So that a step ended mid-call (cancelled, expired) keeps what streamed.
-                code_interpreter.set_input(turn.calls[event.index], stream.sent)
             return
         turn.calls[event.index].function.arguments += event.fragment
         self._deltas.add(run_events.tool_call_arguments(turn.step.id, event.index, event.fragment))
@@ -603,6 +601,10 @@ class RunExecution:
         """Ends the run, and with it the open message and step (reference §5 cascade)."""
         turn = self._turn
         now = int(time.time())
+        for index, stream in turn.code.items():
+            # A call ended before it ran (cancelled, expired) keeps the code that streamed.
+            if not turn.calls[index].code_interpreter.input:
+                code_interpreter.set_input(turn.calls[index], stream.sent)
 
         def change() -> Change:
             payloads: list[ProtoMessage] = []
@@ -705,6 +707,7 @@ class RunExecution:
                 self._turn.text = previous.text
         else:
             self._turn.calls = previous.calls if previous.step is not None else {}
+            self._turn.code = previous.code if previous.step is not None else {}
         return True
 
     async def _run_turns(self) -> list[tuple[S.RunStep, message_pb2.Message | None]]:

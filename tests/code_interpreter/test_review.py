@@ -413,7 +413,10 @@ async def test_long_code_streams_without_stalling_the_server(
 ) -> None:
     assistant_id = await code_assistant(client)
     thread_id = await new_thread(client, user("Long."))
-    source = ("total = 0  # accumulate a running total\n" * 300)[:12_000] + "\nprint('done')"
+    # Decoded again for every fragment, 24 KB in 4-character fragments stalled the loop for
+    # about ten seconds; read once, the loop never notices. The bound leaves room for a loaded
+    # machine.
+    source = ("total = 0  # accumulate a running total\n" * 600)[:24_000] + "\nprint('done')"
     model.script(tool_calls(code(source), chunk_size=4), text("ok"))
     gaps: list[float] = []
 
@@ -434,4 +437,4 @@ async def test_long_code_streams_without_stalling_the_server(
     (call,) = code_calls(events)
     assert call.code_interpreter.input == source and logs(call) == "done\n"
     # The event loop (the server's, in this process) never stops for long.
-    assert max(gaps) < 0.5, f"the event loop stalled {max(gaps):.1f} s"
+    assert max(gaps) < 1.5, f"the event loop stalled {max(gaps):.1f} s"
