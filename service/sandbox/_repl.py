@@ -188,7 +188,8 @@ class Repl:
                 return
             op = request.get("op")
             if op == "run":
-                self.run(str(request.get("code", "")), float(request.get("timeout", 60)))
+                code, timeout = str(request.get("code", "")), float(request.get("timeout", 60))
+                self.run(code, timeout, str(request.get("id", "")))
             elif op == "put":
                 self.channel.send(put(request))
             elif op == "files":
@@ -243,7 +244,7 @@ class Repl:
         summary = "".join(traceback.format_exception_only(type(error), error)).strip()
         return summary.splitlines()[-1] if summary else type(error).__name__, text, False
 
-    def run(self, code: str, timeout: float) -> None:
+    def run(self, code: str, timeout: float, call_id: str) -> None:
         before = snapshot()
         capture = os.open(CAPTURE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         saved = self.redirect(capture)
@@ -259,6 +260,7 @@ class Repl:
         files, blobs, skipped, deleted = self.changed(before, snapshot())
         result = {
             "op": "result",
+            "id": call_id,
             "logs": logs,
             "error": error,
             "timed_out": timed_out,

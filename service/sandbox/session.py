@@ -204,8 +204,14 @@ class Session:
         # from the code's own process, so a bigger one is refused, not buffered.
         max_data = self.settings.max_output_bytes + MAX_IMAGE_BYTES
         try:
-            await self._send({"op": "run", "code": code, "timeout": soft})
+            # The answer must name the call: a frame the code forged (without reading the id
+            # out of the REPL's memory), or one left over from it, ends the interpreter
+            # instead of being taken as this call's answer and shifting the next ones.
+            call_id = secrets.token_hex(8)
+            await self._send({"op": "run", "code": code, "timeout": soft, "id": call_id})
             message, data = await self._receive(soft + self.settings.kill_grace_seconds, max_data)
+            if message.get("id") != call_id:
+                raise ValueError("a result frame of another call")
             return _execution(message, data, limit, self.settings.max_output_files)
         except asyncio.CancelledError:
             # The run was cancelled mid-call. The interpreter's answer would reach the next

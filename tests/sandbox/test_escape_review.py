@@ -169,13 +169,6 @@ async def test_a_forged_error_field_is_a_string(review: Sandboxes) -> None:
         await review.end(key)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING: a forged but well-formed result frame is taken as the call's answer and "
-    "the REPL's real one is read as the NEXT call's answer (no request id, no check for "
-    "extra frames: session.py:197-199); every later call of the thread is off by one "
-    "(its logs, files and the kept mirror are those of the call before)",
-)
 async def test_a_forged_result_does_not_shift_the_next_answers(review: Sandboxes) -> None:
     key = new_key()
     frame = RESULT.replace('"logs": ""', '"logs": "forged\\n"')
@@ -183,7 +176,9 @@ async def test_a_forged_result_does_not_shift_the_next_answers(review: Sandboxes
         async with review.session(key) as session:
             first = await session.run(FORGE + f"_forge({frame})\nprint('real-1')")
             second = await session.run("print('real-2')")
-        assert first.logs == "forged\n"  # the code chose its own logs: no harm by itself
+        # A frame that does not name the call ends the interpreter; the next call is answered
+        # by a new one, not by the first call's real answer.
+        assert first.restarted and "forged" not in first.logs
         assert second.logs == "real-2\n", second.logs
     finally:
         await review.end(key)
@@ -234,6 +229,11 @@ async def test_forged_paths_never_leave_the_threads_mirror(review: Sandboxes) ->
     code = (
         FORGE
         + f"_frame = {RESULT}\n_frame.update(files={files!r}, deleted={deleted!r})\n"
+        # The call's id, read out of the REPL's frame: code that goes this far forges a
+        # frame the host takes as the call's answer, so the mirror must hold on its own.
+        + "import sys as _sys\n_f = _sys._getframe()\n"
+        + "while 'call_id' not in _f.f_locals:\n    _f = _f.f_back\n"
+        + "_frame['id'] = _f.f_locals['call_id']\n"
         + f"_forge(_frame, b'X' * {len(paths)})"
     )
     try:
