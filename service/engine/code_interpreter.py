@@ -43,9 +43,10 @@ NO_CODE = (
 DESCRIPTION = (
     "Runs Python 3 code in a stateful sandbox, like a Jupyter notebook: variables, imports and "
     "files persist between calls in this conversation, and the value of a last expression is "
-    "shown. numpy, pandas and matplotlib are installed; there is no internet access. Files "
-    "live in /mnt/data. Figures left open with matplotlib are shown to the user as images. To "
-    "give the user a file, save it under /mnt/data and link it in your answer as "
+    "shown. numpy, pandas (with openpyxl for Excel files) and matplotlib are installed; there "
+    "is no internet access. Files live in /mnt/data. Figures left open with matplotlib are "
+    "shown to the user as images. To give the user a file, save it under /mnt/data and link "
+    "it in your answer as "
     "sandbox:/mnt/data/<name>, for example [Download the table](sandbox:/mnt/data/out.csv)."
 )
 

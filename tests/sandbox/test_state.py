@@ -73,6 +73,21 @@ async def test_a_csv_in_and_out(sandboxes: Sandboxes, key: str) -> None:
     assert result.files[0].data == b"a,b,c\n1,2,3\n3,4,7\n"
 
 
+async def test_a_spreadsheet_in_and_out(sandboxes: Sandboxes, key: str) -> None:
+    """pandas reads and writes .xlsx (openpyxl is in the environment): the workbook a call
+    writes comes back as a file and reads back in the next call."""
+    async with sandboxes.session(key) as session:
+        written = await session.run(
+            "import pandas as pd\n"
+            "pd.DataFrame({'month': [1, 2], 'sales': [10, 14]}).to_excel('sales.xlsx', index=False)"
+        )
+        read = await session.run("int(pd.read_excel('/mnt/data/sales.xlsx').sales.sum())")
+    assert written.error is None, written.logs
+    (workbook,) = written.files
+    assert workbook.path == "sales.xlsx" and workbook.data.startswith(b"PK")
+    assert read.logs == "24\n"
+
+
 async def test_a_file_that_does_not_fit_is_a_problem_not_an_error(
     sandboxes: Sandboxes, key: str
 ) -> None:
