@@ -6,7 +6,9 @@ a key (the thread id), and answers with logs, images and the files the code wrot
 
 Modules:
   settings     SandboxSettings: limits and paths (read from the environment in service.config).
-  launcher     the bwrap command line, the preexec limits, and whether sandboxing works here.
+  launcher     the bwrap command line, the preexec limits, slot uid ranges, and whether
+               sandboxing works here.
+  seccomp      the system-call filter every sandbox runs under.
   protocol     the framed messages between the host and the interpreter.
   _repl        the program that runs *inside* the sandbox (stdlib only; never imported here).
   session      one running interpreter: put files, run code, soft and hard timeouts, caps.
