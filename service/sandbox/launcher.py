@@ -191,16 +191,18 @@ def command(
         *(["--seccomp", str(seccomp_fd)] if seccomp_fd is not None else []),
         *_root_dirs(),
     ]
+    # The tmpfs mounts first: bound after them, an environment that lives under /tmp on the
+    # host (a checkout in /tmp) shows through instead of being hidden by the sandbox's /tmp.
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    args += ["--size", str(SHM_BYTES), "--tmpfs", "/dev/shm"]
+    args += ["--size", str(settings.tmp_bytes), "--tmpfs", "/tmp"]
+    args += ["--size", str(settings.disk_bytes), "--tmpfs", DATA]
     for source, destination in layout.binds:
         args += ["--ro-bind", str(source), str(destination)]
     mpl_flag = "--bind" if writable_mplcache else "--ro-bind"
     args += [mpl_flag, str(layout.mplcache), MPLCACHE]
     if inbox is not None:
         args += ["--ro-bind", str(inbox), INBOX]
-    args += ["--proc", "/proc", "--dev", "/dev"]
-    args += ["--size", str(SHM_BYTES), "--tmpfs", "/dev/shm"]
-    args += ["--size", str(settings.tmp_bytes), "--tmpfs", "/tmp"]
-    args += ["--size", str(settings.disk_bytes), "--tmpfs", DATA]
     # bwrap's own tmpfs mounts (/ with /run and /opt, and /dev) have no size: read-only,
     # they hold no memory the code could fill outside the sized ones above.
     args += ["--remount-ro", "/dev", "--remount-ro", "/"]

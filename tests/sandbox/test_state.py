@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 from service.sandbox import InputFile, SandboxUnavailable
@@ -150,3 +154,27 @@ async def test_without_bwrap_the_sandbox_is_unavailable(sandbox_root: Path) -> N
         assert "apt-get install bubblewrap" in str(error)
     finally:
         await pool.stop()
+
+
+async def test_an_environment_under_tmp_is_not_hidden_by_the_sandboxs_tmp(
+    sandbox_root: Path,
+) -> None:
+    """A checkout in /tmp has its environment under /tmp; the sandbox's own /tmp must not
+    cover it (CI clones there). A bare venv will do: the REPL needs only the stdlib."""
+    venv = Path(tempfile.mkdtemp(prefix="sandbox-venv-", dir="/tmp"))
+    venv.chmod(0o755)
+    try:
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+        pool = Sandboxes(
+            sandbox_settings(sandbox_root / "tmpvenv", python=venv / "bin" / "python", pool_size=0)
+        )
+        await pool.start()
+        try:
+            assert pool.unavailable is None, pool.unavailable
+            async with pool.session("k") as session:
+                result = await session.run("import sys\nsys.prefix")
+            assert result.logs == f"{str(venv)!r}\n"
+        finally:
+            await pool.stop()
+    finally:
+        shutil.rmtree(venv, ignore_errors=True)
