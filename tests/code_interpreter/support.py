@@ -10,6 +10,7 @@ from assistants.v1 import (
     run_event_pb2,
     run_service_pb2,
     run_step_pb2,
+    thread_pb2,
     tools_pb2,
 )
 from tests.helpers import Client
@@ -43,6 +44,16 @@ def user(text: str, attachments: list[M.Attachment] | None = None) -> M.MessageI
         content=[M.MessageContentInput(type=M.MESSAGE_CONTENT_TYPE_TEXT, text=text)],
         attachments=attachments or [],
     )
+
+
+def code(source: str) -> tuple[str, dict[str, str]]:
+    """A model's code_interpreter call, for tests.fake_model.tool_calls."""
+    return ("code_interpreter", {"code": source})
+
+
+async def new_thread(client: Client, *messages: M.MessageInput) -> str:
+    created = await client.threads.CreateThread(thread_pb2.CreateThreadRequest(messages=messages))
+    return str(created.id)
 
 
 def code_attachment(file_id: str) -> M.Attachment:

@@ -1,8 +1,8 @@
 """Review of code_interpreter in runs, over gRPC: parallel calls, calls beside a function,
 figures and links in the answer, cancels, and malformed calls.
 
-Expected behaviour: reference §5, §6, §7 order (c), §9.1. Tests marked xfail(strict) pin a
-bug found in review; they flip when it is fixed.
+Expected behaviour: reference §5, §6, §7 order (c), §9.1. The bugs this review found were
+pinned as strict xfails and are fixed; their tests now pass like the rest.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import asyncio
 
 import pytest
 
-from assistants.v1 import common_pb2, run_pb2, thread_pb2
+from assistants.v1 import common_pb2, run_pb2
 from service.engine.code_interpreter import NO_CODE
 from tests.code_interpreter.support import (
     CODE_TOOL,
@@ -19,9 +19,11 @@ from tests.code_interpreter.support import (
     M,
     S,
     answer,
+    code,
     code_assistant,
     code_calls,
     logs,
+    new_thread,
     of,
     run_stream,
     user,
@@ -29,15 +31,6 @@ from tests.code_interpreter.support import (
 from tests.fake_model import FakeModel, text, tool_calls
 from tests.helpers import Client
 from tests.runs.support import TERMINAL, function_tool, wait_for_status
-
-
-def code(source: str) -> tuple[str, dict[str, str]]:
-    return ("code_interpreter", {"code": source})
-
-
-async def new_thread(client: Client, *messages: M.MessageInput) -> str:
-    created = await client.threads.CreateThread(thread_pb2.CreateThreadRequest(messages=messages))
-    return str(created.id)
 
 
 async def list_steps(client: Client, thread_id: str, run_id: str) -> list[S.RunStep]:

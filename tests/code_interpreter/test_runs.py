@@ -23,11 +23,13 @@ from tests.code_interpreter.support import (
     S,
     T,
     answer,
+    code,
     code_assistant,
     code_attachment,
     code_calls,
     download,
     logs,
+    new_thread,
     of,
     run_stream,
     user,
@@ -35,15 +37,6 @@ from tests.code_interpreter.support import (
 from tests.fake_model import FakeModel, text, tool_calls
 from tests.helpers import Client
 from tests.runs.support import PLAIN, TERMINAL, TOOL_CALLS, names, wait_for_status
-
-
-def code(source: str) -> tuple[str, dict[str, str]]:
-    return ("code_interpreter", {"code": source})
-
-
-async def new_thread(client: Client, *messages: M.MessageInput) -> str:
-    created = await client.threads.CreateThread(thread_pb2.CreateThreadRequest(messages=messages))
-    return str(created.id)
 
 
 async def test_the_step_streams_the_code_then_its_logs(client: Client, model: FakeModel) -> None:

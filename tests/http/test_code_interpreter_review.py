@@ -4,7 +4,7 @@ deltas, each validated strictly against the SDK's pydantic models; the SDK's str
 snapshots against the stored objects; files in and out.
 
 Expected behaviour: reference §3.6, §6, §7 order (c) and the client merge rules, §9.1, §10.
-Tests marked xfail(strict) pin a bug found in review; they flip when it is fixed.
+The bugs this review found were pinned as strict xfails and are fixed; their tests now pass.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from openai.types.beta.threads.runs import CodeInterpreterToolCall, RunStep, Run
 from typing_extensions import override
 
 from service.app import IssuedKey
-from tests.code_interpreter.support import PNG
+from tests.code_interpreter.support import PNG, code
 from tests.fake_model import FakeModel, text, tool_calls
 from tests.http.test_retrieval_conformance import a_list, body, conform
 
@@ -44,10 +44,6 @@ PROGRAM = (
     "_ = open('/mnt/data/table.csv', 'w').write('a,b\\n1,2\\n')"
 )
 REPLY = "Two charts, and [the table](sandbox:/mnt/data/table.csv)."
-
-
-def code(source: str) -> tuple[str, dict[str, str]]:
-    return ("code_interpreter", {"code": source})
 
 
 def no_extras(model: type[Model], data: Any) -> Model:
