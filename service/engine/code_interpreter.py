@@ -341,11 +341,17 @@ class CodeInterpreter:
         return file_names(found)
 
     async def run(
-        self, project_id: str, run: run_pb2.Run, call: S.ToolCall, code: str | None
+        self,
+        project_id: str,
+        run: run_pb2.Run,
+        call: S.ToolCall,
+        code: str | None,
+        files: Sequence[tuple[str, str]],
     ) -> S.ToolCall:
-        """The call with its input, outputs and saved files. Problems of the code (an
-        exception, a timeout, a dead interpreter, a busy sandbox) become its logs; a call
-        with no code (code None) is told so, and nothing runs."""
+        """The call with its input, outputs and saved files; files: (file id, name) of the
+        inputs, as input_files gave them for the turn. Problems of the code (an exception, a
+        timeout, a dead interpreter, a busy sandbox) become its logs; a call with no code
+        (code None) is told so, and nothing runs."""
         result = S.ToolCall()
         result.CopyFrom(call)
         set_input(result, code or "")
@@ -356,7 +362,6 @@ class CodeInterpreter:
             return result
         if self._sandboxes is None:
             raise SandboxUnavailable(self.unavailable or "")
-        files = await self.input_files(project_id, run)
         started = time.monotonic()
         problems: Sequence[str] = []
         try:

@@ -132,6 +132,8 @@ class RunExecution:
         # no message shows yet.
         self._saved: dict[str, str] = {}
         self._images: list[str] = []
+        # The code's input files, (file id, name), as the current turn's prompt lists them.
+        self._inputs: list[tuple[str, str]] = []
         self._model = model
         self._settings = settings
         self._owner = owner
@@ -248,10 +250,10 @@ class RunExecution:
             tools.append(file_search.chat_tool())
             outputs |= file_search.chat_outputs(turns, self._searches.keyword_only)
         if code_interpreter.offered(self.run):
-            files = await self._code.input_files(self._claimed.project_id, self.run)
+            self._inputs = await self._code.input_files(self._claimed.project_id, self.run)
             self._saved = code_interpreter.saved_files(turns)
             self._images = code_interpreter.pending_images(turns)
-            tools.append(code_interpreter.chat_tool([name for _, name in files]))
+            tools.append(code_interpreter.chat_tool([name for _, name in self._inputs]))
             outputs |= code_interpreter.chat_outputs(turns)
         request = await builder.build(
             self._claimed.project_id, self.run, self._thread_seq, turns, tools, outputs
@@ -501,7 +503,7 @@ class RunExecution:
             await self._deltas.flush()
             try:
                 call = await self._code.run(
-                    self._claimed.project_id, self.run, turn.calls[index], code
+                    self._claimed.project_id, self.run, turn.calls[index], code, self._inputs
                 )
             except SandboxUnavailable as unavailable_now:
                 raise _ToolFailed(f"code_interpreter is disabled: {unavailable_now}") from None
